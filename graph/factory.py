@@ -7,11 +7,13 @@ from patentnav.errors import ConfigError
 from patentnav.settings import Settings
 
 
-def create_store(settings: Settings) -> GraphStore:
+def create_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
     """Open the backend named by ``settings.graph_backend``.
 
     The embedded store opens (or creates) its database file; the Neo4j store gets a
     driver built here, at the application edge, and owns it (closes it on ``close``).
+    ``read_only`` opens the embedded file read-only (for the API: several readers can
+    share it; see graph/embedded.py for how it meets a writer); Neo4j ignores it.
     """
     if settings.graph_backend == "embedded":
         from graph.embedded import EmbeddedStore
@@ -20,6 +22,7 @@ def create_store(settings: Settings) -> GraphStore:
             settings.graph_path,
             batch_size=settings.batch_size,
             buffer_pool_mb=settings.embedded_buffer_pool_mb,
+            read_only=read_only,
         )
     if settings.graph_backend == "neo4j":
         if not settings.neo4j_uri:

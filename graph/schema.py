@@ -294,3 +294,20 @@ SCHEMA = Schema(
         RelType("WON", (("Patent", "Award"),)),
     ),
 )
+
+
+def schema_markdown(schema: Schema = SCHEMA) -> str:
+    """The schema as Markdown tables (pasted into the README; a test keeps them in sync)."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| node label | key | properties | meaning |", "|---|---|---|---|"]
+    for n in schema.nodes:
+        props = ", ".join(f"`{p.name}`" for p in n.props)
+        lines.append(f"| `{n.label}` | `{n.key}` | {props} | {cell(n.doc)} |")
+    lines += ["", "| relationship | joins | properties | meaning |", "|---|---|---|---|"]
+    for r in schema.rels:
+        pairs = "; ".join(f"{s} → {d}" for s, d in r.pairs)
+        props = ", ".join(f"`{p.name}`" for p in r.props) or "—"
+        lines.append(f"| `{r.type}` | {pairs} | {props} | {cell(r.doc)} |")
+    return "\n".join(lines)

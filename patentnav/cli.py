@@ -27,6 +27,8 @@ SUBAPPS = (
     ("ingest", "ingest"),
     ("index", "index"),
     ("analyze", "analyze"),
+    ("match", "match"),
+    ("keys", "keys"),
     ("serve", None),
 )
 

@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     encoder_batch_size: int = Field(default=256, ge=1)
     encoder_max_length: int = Field(default=512, ge=8)
     encoder_device: str = "cpu"
+    encoder_query_prefix: str | None = Field(
+        default=None,
+        description=(
+            "Text put before search queries (sentence-transformers models); None = by model "
+            "family: the BGE-zh retrieval instruction for bge-*-zh, 'query: ' for e5, else none."
+        ),
+    )
+    encoder_passage_prefix: str | None = Field(
+        default=None,
+        description="Text put before indexed documents; None = by model family ('passage: ' for e5).",
+    )
     index_dir: Path | None = Field(default=None, description="default <var_dir>/index")
     exact_index_max: int = Field(
         default=200_000, ge=0, description="Collections up to this size use exact search."
@@ -78,6 +89,13 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(default=32, ge=4)
     hnsw_ef_search: int = Field(default=128, ge=8)
     hnsw_ef_construction: int = Field(default=80, ge=8)
+    ivf_nlist: int = Field(
+        default=0, ge=0, description="IVF lists of the ANN vector index; 0 = ~4*sqrt(n)."
+    )
+    ivf_nprobe: int = Field(default=64, ge=1, description="IVF lists probed per query.")
+    index_workers: int = Field(
+        default=2, ge=1, description="jieba tokenizer processes for index builds."
+    )
 
     # --- ingest -----------------------------------------------------------------------------
     reports_dir: Path | None = Field(default=None, description="default <var_dir>/reports")
@@ -87,11 +105,35 @@ class Settings(BaseSettings):
     pledge_amount_threshold_wan: float = Field(
         default=1000.0, description="Pledge financing (万元) at or above which criterion 4 holds."
     )
+    match_statuses: tuple[str, ...] = Field(
+        default=("valid", "unknown"),
+        description="Legal statuses matching may return (a missing status counts as unknown; "
+        "most real records have none). Use [\"valid\"] for strict matching.",
+    )
+    denominators_file: Path | None = Field(
+        default=None,
+        description="Indicator denominators CSV (population, R&D, GDP per region and year); "
+        "default <var_dir>/denominators.csv when it exists.",
+    )
 
     # --- API -----------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"
+    require_api_key_for_reads: bool = Field(
+        default=False, description="Reads need an API key too (writes and admin always do)."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per minute per API key (or per client IP "
+        "without a key), token bucket; 0 = no limit."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list; empty = no CORS)."
+    )
+    max_upload_mb: int = Field(default=200, ge=1, description="Largest ingest upload (MB).")
+    api_keys_path: Path | None = Field(
+        default=None, description="API key store (salted hashes); default <var_dir>/api_keys.json"
+    )
 
     # ---------------------------------------------------------------------------------------------
     @property

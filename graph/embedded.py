@@ -1,0 +1,666 @@
+"""LadybugDB (embedded, in-process) backend of :class:`~graph.base.GraphStore`.
+
+LadybugDB is the maintained fork of Kùzu (``import ladybug``). It needs declared node
+and relationship tables, rendered here from :data:`graph.schema.SCHEMA`.
+
+Bulk writes
+-----------
+Rows are turned into typed Arrow columns (one list comprehension per column, no
+per-row Python beyond that) and written in chunks:
+
+- nodes: one query finds which ids of the chunk already exist; new ones are loaded with
+  ``COPY <Label> FROM <arrow table>`` (or, for a few rows into a big table, a
+  ``LOAD FROM ... CREATE``, which is cheaper than a COPY's fixed cost); existing ones
+  are compared with what is stored and only changed values are written with
+  ``LOAD FROM ... MATCH ... SET n.p = coalesce(v, n.p)``.
+- relationships: rows whose endpoints do not exist are dropped (and not counted); new
+  (src, dst) pairs are COPYed, existing ones get their changed properties through
+  ``MERGE``. A relationship is unique per (type, src, dst).
+
+COPY has a fixed cost that grows with the table (about 0.5 s for nodes and 2-3 s for
+relationships once a table holds a million rows, against milliseconds when it is
+empty), so **pass whole iterables** (a generator over a file is fine): the store cuts
+them into chunks of ``copy_batch_size`` nodes / ``rel_copy_batch_size`` relationships
+itself. Many small calls are correct but slow.
+
+Concurrency
+-----------
+LadybugDB allows one read-write process per database file. Observed with 0.22: while a
+read-write process has the file open, another read-write open fails (``Could not set
+lock on file``) but a read-only open succeeds and sees the data committed so far; while
+a read-only process has it open, a read-write open fails. So the API can open the store
+with ``read_only=True`` and keep serving while nothing writes; an ingest must run while
+the API is stopped (or use the Neo4j backend, which has no such limit). Inside one
+process, each thread gets its own connection; writes through this store are serialised
+by a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.base import GraphStore, Row, batched, truncate_params
+from graph.rows import REL_KEYS, check_column, check_ids, check_keys, merge_duplicates
+from graph.schema import SCHEMA, NodeType, RelType, Schema
+from patentnav.errors import BackendUnavailable, GraphError, QueryError, SchemaError
+from queries.registry import NamedQuery, QueryRegistry
+
+log = logging.getLogger(__name__)
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "STRING": pa.string(),
+    "INT64": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "STRING[]": pa.list_(pa.string()),
+}
+#: how ``CALL table_info`` spells the schema's types
+_DB_TYPE_NAMES = {"BOOLEAN": "BOOL"}
+_PAIR_SEP = "\x1f"
+
+
+def _q(identifier: str) -> str:
+    """Quote a label or property name (they come from graph/schema.py only)."""
+    return f"`{identifier}`"
+
+
+def _col(prop: str) -> str:
+    """Name of a LOAD FROM column holding values for ``prop`` (never clashes with keywords)."""
+    return _q(f"v_{prop}")
+
+
+def node_ddl(nt: NodeType) -> str:
+    cols = ", ".join(f"{_q(name)} {nt.prop_type(name)}" for name in nt.prop_names)
+    return f"CREATE NODE TABLE IF NOT EXISTS {_q(nt.label)}({cols}, PRIMARY KEY({_q(nt.key)}))"
+
+
+def rel_ddl(rt: RelType) -> str:
+    parts = [f"FROM {_q(s)} TO {_q(d)}" for s, d in rt.pairs]
+    parts += [f"{_q(p.name)} {p.type}" for p in rt.props]
+    return f"CREATE REL TABLE IF NOT EXISTS {_q(rt.type)}({', '.join(parts)})"
+
+
+def ddl_statements(schema: Schema = SCHEMA) -> list[str]:
+    """The LadybugDB DDL for a schema (node tables first)."""
+    return [node_ddl(n) for n in schema.nodes] + [rel_ddl(r) for r in schema.rels]
+
+
+def _plain(value: Any) -> Any:
+    """Query values as plain Python: nodes and relationships become property dicts."""
+    if isinstance(value, dict):
+        if "_LABEL" in value and "_ID" in value:
+            return {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _as_array(col: pa.ChunkedArray | pa.Array, type_: pa.DataType) -> pa.Array:
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks else pa.array([], type_)
+    if col.type != type_:
+        col = col.cast(type_)
+    return col
+
+
+def _changed(new: pa.Array, old: pa.Array) -> pa.Array:
+    """True where ``new`` holds a value that differs from ``old`` (null ``new`` = no change)."""
+    if pa.types.is_list(new.type):
+        differs = pc.or_kleene(
+            pc.not_equal(pc.list_value_length(new), pc.list_value_length(old)),
+            pc.not_equal(pc.binary_join(new, _PAIR_SEP), pc.binary_join(old, _PAIR_SEP)),
+        )
+    else:
+        differs = pc.not_equal(new, old)
+    return pc.fill_null(pc.and_kleene(pc.is_valid(new), pc.or_kleene(pc.is_null(old), differs)), False)
+
+
+def _pair_keys(src: pa.Array, dst: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(src, dst, _PAIR_SEP)
+
+
+@dataclass
+class _RelCall:
+    """State of one upsert_relationships call."""
+
+    start_empty: bool
+    #: (src, dst) keys written during this call, tracked when the table started empty
+    known: pa.Array | None = None
+
+    def remember(self, keys: pa.Array) -> None:
+        self.known = keys if self.known is None else pa.concat_arrays([self.known, keys])
+
+
+class EmbeddedStore(GraphStore):
+    """GraphStore over a LadybugDB database (passed in, or opened by :meth:`open`)."""
+
+    dialect = "embedded"
+
+    def __init__(
+        self,
+        database: ladybug.Database,
+        *,
+        schema: Schema = SCHEMA,
+        registry: QueryRegistry | None = None,
+        batch_size: int = 5000,
+        copy_batch_size: int = 500_000,
+        rel_copy_batch_size: int = 2_000_000,
+        copy_min_rows: int = 20_000,
+        copy_min_rows_empty: int = 2_000,
+        rel_copy_min_rows: int = 50_000,
+    ) -> None:
+        """``batch_size`` rows per row-wise statement (updates, MERGE, small creates);
+        ``copy_batch_size`` / ``rel_copy_batch_size`` rows per COPY chunk;
+        ``copy_min_rows`` / ``copy_min_rows_empty``: below this many new rows in a
+        non-empty / empty table, nodes are written with a statement instead of a COPY
+        (COPY has a fixed cost: ~70 ms on an empty table, ~0.5 s on a table of a million
+        nodes); ``rel_copy_min_rows``: the same for relationships into a non-empty table,
+        where a COPY costs 1-5 s once the endpoint tables hold a million nodes."""
+        super().__init__(schema=schema, registry=registry, batch_size=batch_size)
+        self._db = database
+        self._owns_db = False
+        self.read_only = bool(getattr(database, "read_only", False))
+        self.copy_batch_size = copy_batch_size
+        self.rel_copy_batch_size = rel_copy_batch_size
+        self.copy_min_rows = copy_min_rows
+        self.copy_min_rows_empty = copy_min_rows_empty
+        self.rel_copy_min_rows = rel_copy_min_rows
+        self._local = threading.local()
+        self._conns: list[ladybug.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._columns: dict[str, list[tuple[str, str]]] = {}
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        batch_size: int = 5000,
+        buffer_pool_mb: int = 4096,
+        read_only: bool = False,
+        **kwargs: Any,
+    ) -> "EmbeddedStore":
+        """Open (or create) the database at ``path``; the store owns it and closes it.
+
+        ``read_only=True`` opens an existing database without taking the writer's lock
+        (see the module notes on concurrency).
+        """
+        path = Path(path)
+        if read_only and not path.exists():
+            raise BackendUnavailable(
+                f"no embedded graph at {path}: create it first (`patentnav graph init` or an ingest)"
+            )
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = ladybug.Database(
+                str(path), buffer_pool_size=buffer_pool_mb * 1024 * 1024, read_only=read_only
+            )
+        except RuntimeError as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                raise BackendUnavailable(
+                    f"the embedded graph {path} is open in another process ({message.splitlines()[0]}). "
+                    "LadybugDB allows one read-write process per file: stop the other writer "
+                    "(CLI/ingest) or the API, open read-only, or use the Neo4j backend."
+                ) from exc
+            raise GraphError(f"cannot open the embedded graph {path}: {message}") from exc
+        store = cls(db, batch_size=batch_size, **kwargs)
+        store._owns_db = True
+        log.debug("opened embedded graph %s%s", path, " (read-only)" if read_only else "")
+        return store
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._conns_lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        if self._owns_db:
+            self._db.close()
+
+    def init_schema(self) -> None:
+        """Create missing tables, and add properties the schema gained since."""
+        self._check_writable()
+        with self._write_lock:
+            for statement in ddl_statements(self.schema):
+                self._query(statement, name="init_schema")
+            self._columns.clear()
+            for nt in self.schema.nodes:
+                self._add_missing(nt.label, [(n, nt.prop_type(n)) for n in nt.prop_names])
+            for rt in self.schema.rels:
+                self._add_missing(rt.type, [(p.name, p.type) for p in rt.props])
+                self._check_pairs(rt)
+            self._columns.clear()
+
+    def _add_missing(self, table: str, props: list[tuple[str, str]]) -> None:
+        stored = dict(self._table_columns(table))
+        for name, type_ in props:
+            if name not in stored:
+                log.info("adding property %s.%s %s", table, name, type_)
+                self._query(
+                    f"ALTER TABLE {_q(table)} ADD IF NOT EXISTS {_q(name)} {type_}", name="init_schema"
+                )
+            elif stored[name] != _DB_TYPE_NAMES.get(type_, type_):
+                raise SchemaError(
+                    f"{table}.{name} is stored as {stored[name]} but the schema says {type_}; "
+                    "reset the embedded graph (`patentnav graph reset --yes`) and reload"
+                )
+
+    def _check_pairs(self, rt: RelType) -> None:
+        rows = self._rows(f"CALL show_connection('{rt.type}') RETURN *", name="init_schema")
+        stored = {(r["source table name"], r["destination table name"]) for r in rows}
+        missing = set(rt.pairs) - stored
+        if missing:
+            raise SchemaError(
+                f"{rt.type} in the embedded graph lacks label pairs {sorted(missing)}; "
+                "reset the embedded graph and reload"
+            )
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _conn(self) -> ladybug.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise GraphError("the embedded graph store is closed")
+            conn = ladybug.Connection(self._db)
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def _query(self, text: str, params: Mapping[str, Any] | None = None, *, name: str) -> Any:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("embedded %s: %s %s", name, text, truncate_params(params or {}))
+        try:
+            return self._conn().execute(text, dict(params or {}))
+        except RuntimeError as exc:
+            raise QueryError(f"{name} failed on the embedded graph: {exc}") from exc
+
+    def _rows(self, text: str, params: Mapping[str, Any] | None = None, *, name: str) -> list[dict]:
+        result = self._query(text, params, name=name)
+        return [{k: _plain(v) for k, v in row.items()} for row in result.rows_as_dict().get_all()]
+
+    def _arrow(self, text: str, params: Mapping[str, Any] | None = None, *, name: str) -> pa.Table:
+        return self._query(text, params, name=name).get_as_arrow()
+
+    def _scalar(self, text: str, *, name: str) -> Any:
+        rows = self._query(text, name=name).get_all()
+        return rows[0][0] if rows else None
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise GraphError("the embedded graph was opened read-only; writes are not allowed")
+
+    def _table_columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, type) of a table's stored properties, in storage order."""
+        cols = self._columns.get(table)
+        if cols is None:
+            rows = self._rows(f"CALL table_info('{table}') RETURN *", name="table_info")
+            cols = [(r["name"], r["type"]) for r in rows]
+            self._columns[table] = cols
+        return cols
+
+    def _count(self, pattern: str, *, name: str) -> int:
+        return int(self._scalar(f"MATCH {pattern} RETURN count(*)", name=name) or 0)
+
+    # -- named queries -----------------------------------------------------------------
+    def _execute(self, query: NamedQuery, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        if query.mode == "write":
+            self._check_writable()
+            with self._write_lock:
+                return self._rows(query.text, params, name=query.name)
+        return self._rows(query.text, params, name=query.name)
+
+    # -- introspection -------------------------------------------------------------------
+    def count_nodes(self) -> dict[str, int]:
+        return {
+            nt.label: self._count(f"(n:{_q(nt.label)})", name="count_nodes")
+            for nt in self.schema.nodes
+        }
+
+    def count_relationships(self) -> dict[str, int]:
+        return {
+            rt.type: self._count(f"()-[r:{_q(rt.type)}]->()", name="count_relationships")
+            for rt in self.schema.rels
+        }
+
+    # -- deletes ------------------------------------------------------------------------------
+    def delete_nodes(self, label: str, ids: Sequence[str]) -> int:
+        nt = self.schema.node(label)
+        self._check_writable()
+        unique = list(dict.fromkeys(ids))
+        check_ids(label, nt.key, unique)
+        text = (
+            f"LOAD FROM $t MATCH (n:{_q(label)} {{{_q(nt.key)}: k_id}}) "
+            "DETACH DELETE n RETURN count(*) AS deleted"
+        )
+        deleted = 0
+        with self._write_lock:
+            for part in batched(unique, self.batch_size):
+                rows = self._rows(text, {"t": pa.table({"k_id": pa.array(part, pa.string())})},
+                                  name="delete_nodes")
+                deleted += int(rows[0]["deleted"]) if rows else 0
+        return deleted
+
+    def clear(self) -> None:
+        """Drop and re-create every table (faster than deleting row by row)."""
+        self._check_writable()
+        with self._write_lock:
+            for rt in self.schema.rels:
+                self._query(f"DROP TABLE IF EXISTS {_q(rt.type)}", name="clear")
+            for nt in self.schema.nodes:
+                self._query(f"DROP TABLE IF EXISTS {_q(nt.label)}", name="clear")
+            self._columns.clear()
+            self.init_schema()
+
+    # -- node upserts ------------------------------------------------------------------------
+    def upsert_nodes(self, label: str, rows: Iterable[Row]) -> int:
+        nt = self.schema.node(label)
+        self._check_writable()
+        written = 0
+        with self._write_lock:
+            for chunk in self._chunks(rows, self.copy_batch_size, lambda part: self._node_table(nt, part)):
+                written += self._upsert_node_chunk(nt, chunk)
+        return written
+
+    def _chunks(self, rows: Iterable[Row], size: int, convert) -> Iterator[tuple[pa.Table, int]]:
+        """Arrow tables of up to ``size`` rows, converted ``batch_size``-wise as rows arrive
+        (so a generator's dicts are released early); yields (table, input row count)."""
+        parts: list[pa.Table] = []
+        count = 0
+        for part in batched(rows, min(size, max(self.batch_size, 10_000))):
+            parts.append(convert(part))
+            count += len(part)
+            if count >= size:
+                yield pa.concat_tables(parts), count
+                parts, count = [], 0
+        if parts:
+            yield pa.concat_tables(parts), count
+
+    def _node_table(self, nt: NodeType, rows: Sequence[Row]) -> pa.Table:
+        keys = check_keys(nt.label, nt.prop_names, rows)
+        if nt.key not in keys:
+            raise SchemaError(f"{nt.label} rows need {nt.key!r}")
+        arrays, names = [], []
+        for name, db_type in self._table_columns(nt.label):
+            prop_type = nt.prop_type(name) if name in nt.prop_names else _schema_type(db_type)
+            arrow_type = ARROW_TYPES[prop_type]
+            if name in keys:
+                values = [r.get(name) for r in rows]
+                if name == nt.key:
+                    check_ids(nt.label, name, values)
+                else:
+                    check_column(nt.label, name, prop_type, values)
+                arrays.append(_to_arrow(nt.label, name, values, arrow_type))
+            else:
+                arrays.append(pa.nulls(len(rows), arrow_type))
+            names.append(name)
+        return pa.Table.from_arrays(arrays, names=names)
+
+    def _upsert_node_chunk(self, nt: NodeType, chunk: tuple[pa.Table, int]) -> int:
+        table, n_rows = chunk
+        key = nt.key
+        if pc.count_distinct(table[key]).as_py() < table.num_rows:
+            table = _merge_table(table, [key])
+        empty = self._count(f"(n:{_q(nt.label)})", name="upsert_nodes") == 0
+        if empty:
+            new, old = table, table.slice(0, 0)
+        else:
+            found = self._existing_ids(nt.label, key, table[key])
+            mask = pc.is_in(table[key], value_set=found)
+            new, old = table.filter(pc.invert(mask)), table.filter(mask)
+        if new.num_rows:
+            if new.num_rows >= (self.copy_min_rows_empty if empty else self.copy_min_rows):
+                self._query(f"COPY {_q(nt.label)} FROM $t", {"t": new}, name=f"copy {nt.label}")
+            else:
+                self._create_nodes(nt, new)
+        if old.num_rows:
+            self._update_nodes(nt, old)
+        log.debug("upsert %s: %d rows, %d new, %d existing", nt.label, n_rows, new.num_rows, old.num_rows)
+        return n_rows
+
+    def _existing_ids(self, label: str, key: str, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+        probe = pa.table({"k_id": pc.unique(ids)})
+        found = self._arrow(
+            f"LOAD FROM $t MATCH (n:{_q(label)} {{{_q(key)}: k_id}}) RETURN n.{_q(key)} AS k_id",
+            {"t": probe},
+            name=f"lookup {label}",
+        )
+        return _as_array(found["k_id"], pa.string())
+
+    def _create_nodes(self, nt: NodeType, new: pa.Table) -> None:
+        cols = [c for c in new.column_names if new[c].null_count < new.num_rows]
+        assignments = ", ".join(f"{_q(c)}: {_col(c)}" for c in cols)
+        text = f"LOAD FROM $t CREATE (n:{_q(nt.label)} {{{assignments}}})"
+        renamed = new.select(cols).rename_columns([f"v_{c}" for c in cols])
+        for offset in range(0, renamed.num_rows, self.batch_size):
+            part = renamed.slice(offset, self.batch_size)
+            self._query(text, {"t": part}, name=f"create {nt.label}")
+
+    def _update_nodes(self, nt: NodeType, old: pa.Table) -> None:
+        key = nt.key
+        cols = [c for c in old.column_names if c != key and old[c].null_count < old.num_rows]
+        if not cols:
+            return
+        fetch = ", ".join(f"n.{_q(c)} AS {_col(c)}" for c in cols)
+        stored = self._arrow(
+            f"LOAD FROM $t MATCH (n:{_q(nt.label)} {{{_q(key)}: k_id}}) RETURN n.{_q(key)} AS k_id, {fetch}",
+            {"t": pa.table({"k_id": old[key]})},
+            name=f"fetch {nt.label}",
+        )
+        order = pc.index_in(old[key], value_set=_as_array(stored["k_id"], pa.string()))
+        stored = stored.take(order)
+        update = self._changes(old, stored, key_cols=[key], cols=cols)
+        if update is None:
+            return
+        changed = [c for c in update.column_names if c != key]
+        sets = ", ".join(f"n.{_q(c)} = coalesce({_col(c)}, n.{_q(c)})" for c in changed)
+        text = f"LOAD FROM $t MATCH (n:{_q(nt.label)} {{{_q(key)}: k_id}}) SET {sets}"
+        renamed = update.rename_columns(["k_id" if c == key else f"v_{c}" for c in update.column_names])
+        for offset in range(0, renamed.num_rows, self.batch_size):
+            self._query(text, {"t": renamed.slice(offset, self.batch_size)}, name=f"update {nt.label}")
+        log.debug("updated %d %s nodes (%s)", update.num_rows, nt.label, ", ".join(changed))
+
+    @staticmethod
+    def _changes(
+        incoming: pa.Table, stored: pa.Table | None, *, key_cols: list[str], cols: list[str]
+    ) -> pa.Table | None:
+        """Rows of ``incoming`` with at least one value differing from ``stored`` (aligned
+        row by row; None = nothing stored to compare with), keeping only changed values."""
+        if not cols:
+            return None
+        n = incoming.num_rows
+        masks: dict[str, pa.Array] = {}
+        for c in cols:
+            new = _as_array(incoming[c], incoming.schema.field(c).type)
+            if stored is None:
+                masks[c] = pc.is_valid(new)
+            else:
+                masks[c] = _changed(new, _as_array(stored[f"v_{c}"], new.type))
+        any_change = reduce(pc.or_, masks.values())
+        if not pc.any(any_change).as_py():
+            return None
+        arrays = {k: incoming[k] for k in key_cols}
+        for c in cols:
+            if pc.any(masks[c]).as_py():
+                col = _as_array(incoming[c], incoming.schema.field(c).type)
+                arrays[c] = pc.if_else(masks[c], col, pa.nulls(n, col.type))
+        return pa.table(arrays).filter(any_change)
+
+    # -- relationship upserts -----------------------------------------------------------------
+    def upsert_relationships(
+        self,
+        rel_type: str,
+        rows: Iterable[Row],
+        *,
+        src_label: str | None = None,
+        dst_label: str | None = None,
+    ) -> int:
+        rt = self.schema.rel(rel_type)
+        src, dst = rt.pair(src_label, dst_label)
+        self._check_writable()
+        written = 0
+        with self._write_lock:
+            call = _RelCall(start_empty=self._count_pair(rt, src, dst) == 0)
+            convert = lambda part: self._rel_table(rt, part)  # noqa: E731
+            for chunk in self._chunks(rows, self.rel_copy_batch_size, convert):
+                written += self._upsert_rel_chunk(rt, src, dst, chunk[0], call)
+        return written
+
+    def _count_pair(self, rt: RelType, src: str, dst: str) -> int:
+        if len(rt.pairs) == 1:
+            return self._count(f"()-[r:{_q(rt.type)}]->()", name="upsert_relationships")
+        return self._count(
+            f"(:{_q(src)})-[r:{_q(rt.type)}]->(:{_q(dst)})", name="upsert_relationships"
+        )
+
+    def _rel_table(self, rt: RelType, rows: Sequence[Row]) -> pa.Table:
+        keys = check_keys(rt.type, (*REL_KEYS, *rt.prop_names), rows)
+        arrays, names = [], []
+        for k in REL_KEYS:
+            if k not in keys:
+                raise SchemaError(f"{rt.type} rows need {k!r}")
+            values = [r.get(k) for r in rows]
+            check_ids(rt.type, k, values)
+            arrays.append(_to_arrow(rt.type, k, values, pa.string()))
+            names.append(k)
+        types = {p.name: p.type for p in rt.props}
+        for name, db_type in self._table_columns(rt.type):
+            prop_type = types.get(name) or _schema_type(db_type)
+            arrow_type = ARROW_TYPES[prop_type]
+            if name in keys:
+                values = [r.get(name) for r in rows]
+                check_column(rt.type, name, prop_type, values)
+                arrays.append(_to_arrow(rt.type, name, values, arrow_type))
+            else:
+                arrays.append(pa.nulls(len(rows), arrow_type))
+            names.append(name)
+        return pa.Table.from_arrays(arrays, names=names)
+
+    def _upsert_rel_chunk(self, rt: RelType, s: str, d: str, table: pa.Table, call: _RelCall) -> int:
+        props = [c for c in table.column_names if c not in REL_KEYS]
+        # 1. keep rows whose endpoints exist
+        if s == d:
+            found = self._existing_ids(s, self.schema.node(s).key,
+                                       pa.chunked_array(table["src"].chunks + table["dst"].chunks))
+            ok = pc.and_(pc.is_in(table["src"], value_set=found), pc.is_in(table["dst"], value_set=found))
+        else:
+            found_src = self._existing_ids(s, self.schema.node(s).key, table["src"])
+            found_dst = self._existing_ids(d, self.schema.node(d).key, table["dst"])
+            ok = pc.and_(pc.is_in(table["src"], value_set=found_src),
+                         pc.is_in(table["dst"], value_set=found_dst))
+        table = table.filter(ok)
+        written = table.num_rows
+        if not written:
+            return 0
+        # 2. one row per (src, dst)
+        keys = _pair_keys(_as_array(table["src"], pa.string()), _as_array(table["dst"], pa.string()))
+        if pc.count_distinct(keys).as_py() < table.num_rows:
+            table = _merge_table(table, list(REL_KEYS))
+            keys = _pair_keys(_as_array(table["src"], pa.string()), _as_array(table["dst"], pa.string()))
+        # 3. which pairs exist already
+        stored = None
+        if call.start_empty and table.num_rows < self.copy_min_rows_empty:
+            self._merge_rels(rt, s, d, table, props)
+            call.remember(keys)
+            return written
+        if call.start_empty:
+            existing = (pc.is_in(keys, value_set=call.known) if call.known is not None
+                        else pa.array([False] * table.num_rows))
+        elif table.num_rows >= self.rel_copy_min_rows:
+            stored = self._stored_rels(rt, s, d, pc.unique(table["src"]), props)
+            stored_keys = _pair_keys(_as_array(stored["k_src"], pa.string()),
+                                     _as_array(stored["k_dst"], pa.string()))
+            existing = pc.is_in(keys, value_set=stored_keys)
+            if pc.any(existing).as_py():
+                order = pc.index_in(keys, value_set=stored_keys)
+                stored = stored.take(pc.filter(order, existing))
+        else:
+            self._merge_rels(rt, s, d, table, props)
+            return written
+        new, old = table.filter(pc.invert(existing)), table.filter(existing)
+        # 4. COPY the new pairs, MERGE changed properties of the existing ones
+        if new.num_rows:
+            options = f" (from='{s}', to='{d}')" if len(rt.pairs) > 1 else ""
+            copy = new.rename_columns(["from", "to", *props])
+            self._query(f"COPY {_q(rt.type)} FROM $t{options}", {"t": copy}, name=f"copy {rt.type}")
+            if call.start_empty:
+                call.remember(pc.filter(keys, pc.invert(existing)))
+        if old.num_rows and props:
+            update = self._changes(old, stored, key_cols=list(REL_KEYS), cols=props)
+            if update is not None:
+                self._merge_rels(rt, s, d, update, [c for c in update.column_names if c not in REL_KEYS])
+        log.debug("upsert %s: %d rows, %d new, %d existing", rt.type, written, new.num_rows, old.num_rows)
+        return written
+
+    def _stored_rels(self, rt: RelType, s: str, d: str, srcs: pa.Array, props: list[str]) -> pa.Table:
+        fetch = "".join(f", r.{_q(p)} AS {_col(p)}" for p in props)
+        return self._arrow(
+            f"LOAD FROM $t MATCH (a:{_q(s)} {{id: k_src}})-[r:{_q(rt.type)}]->(b:{_q(d)}) "
+            f"RETURN a.id AS k_src, b.id AS k_dst{fetch}",
+            {"t": pa.table({"k_src": srcs})},
+            name=f"fetch {rt.type}",
+        )
+
+    def _merge_rels(self, rt: RelType, s: str, d: str, table: pa.Table, props: list[str]) -> None:
+        """MERGE rows one statement per ``batch_size``: creates missing pairs, sets
+        non-null properties (used for small writes and for updates)."""
+        props = [p for p in props if table[p].null_count < table.num_rows]
+        sets = ", ".join(f"r.{_q(p)} = coalesce({_col(p)}, r.{_q(p)})" for p in props)
+        text = (
+            f"LOAD FROM $t MATCH (a:{_q(s)} {{id: k_src}}) MATCH (b:{_q(d)} {{id: k_dst}}) "
+            f"MERGE (a)-[r:{_q(rt.type)}]->(b)" + (f" SET {sets}" if sets else "")
+        )
+        part_table = table.select(["src", "dst", *props]).rename_columns(
+            ["k_src", "k_dst", *(f"v_{p}" for p in props)]
+        )
+        for offset in range(0, part_table.num_rows, self.batch_size):
+            self._query(text, {"t": part_table.slice(offset, self.batch_size)}, name=f"merge {rt.type}")
+
+
+def _schema_type(db_type: str) -> str:
+    for schema_type, db_name in _DB_TYPE_NAMES.items():
+        if db_type == db_name:
+            return schema_type
+    if db_type not in ARROW_TYPES:
+        raise SchemaError(f"stored column type {db_type} is not a schema type")
+    return db_type
+
+
+def _to_arrow(owner: str, name: str, values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise SchemaError(f"{owner}.{name}: {exc}") from exc
+
+
+def _merge_table(table: pa.Table, key: list[str]) -> pa.Table:
+    """Merge rows sharing ``key``: later non-None values win (Python, duplicated keys only)."""
+    if len(key) == 1:
+        keys = table[key[0]]
+    else:
+        keys = _pair_keys(_as_array(table[key[0]], pa.string()), _as_array(table[key[1]], pa.string()))
+    counts = pc.value_counts(keys)
+    dup_values = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    dup_mask = pc.is_in(keys, value_set=dup_values)
+    merged = merge_duplicates(table.filter(dup_mask).to_pylist(), key)
+    merged_table = pa.Table.from_pylist(merged, schema=table.schema)
+    return pa.concat_tables([table.filter(pc.invert(dup_mask)), merged_table])

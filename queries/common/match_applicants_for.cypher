@@ -1,0 +1,6 @@
+// mode: read
+// doc: applicants (APPLIED_BY, with their position) of the given patents
+UNWIND $ids AS pid
+MATCH (p:Patent {id: pid})-[r:APPLIED_BY]->(o:Organization)
+RETURN p.id AS id, o.id AS org_id, o.name AS name, o.kind AS kind,
+       o.region_code AS region_code, o.is_chongqing AS is_chongqing, r.ord AS ord

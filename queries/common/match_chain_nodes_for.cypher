@@ -1,0 +1,5 @@
+// mode: read
+// doc: industry-chain segments (IN_CHAIN_NODE) of the given patents
+UNWIND $ids AS pid
+MATCH (p:Patent {id: pid})-[:IN_CHAIN_NODE]->(n:ChainNode)
+RETURN p.id AS id, n.id AS node_id, n.name AS name, n.chain_id AS chain_id

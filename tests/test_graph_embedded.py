@@ -1,0 +1,164 @@
+"""LadybugDB-specific behaviour the contract suite does not reach: every bulk-write path
+(COPY into empty and non-empty tables across several chunks, statement writes, change
+detection), read-only opening, the writer lock, schema evolution."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from graph.embedded import EmbeddedStore, ddl_statements, rel_ddl
+from graph.schema import SCHEMA, NodeType, Prop, RelType, Schema
+from patentnav.errors import BackendUnavailable, GraphError, SchemaError
+from tests import _fixtures_graph as fx
+
+
+def _small(path, **kw) -> EmbeddedStore:
+    """A store with tiny chunk sizes and thresholds so small data takes every path."""
+    opts = dict(batch_size=100, copy_batch_size=1000, rel_copy_batch_size=1000,
+                copy_min_rows=300, copy_min_rows_empty=200, rel_copy_min_rows=300)
+    opts.update(kw)
+    store = EmbeddedStore.open(path / "g.lbug", buffer_pool_mb=128, **opts)
+    store.init_schema()
+    return store
+
+
+def test_ddl_declares_multi_pair_relationship_tables():
+    ddl = rel_ddl(SCHEMA.rel("LOCATED_IN"))
+    assert ddl.count("FROM ") == 3 and "TO `Region`" in ddl
+    assert len(ddl_statements()) == len(SCHEMA.nodes) + len(SCHEMA.rels)
+
+
+def test_chunked_loads_with_duplicates_across_chunks(tmp_path):
+    s = _small(tmp_path)
+    # 2500 rows, ids repeat after 2000: the repeats land in a later chunk and update
+    rows = [{"id": f"P{i % 2000:05d}", "title": f"标题{i}" if i < 2000 else None,
+             "claim_count": i, "ipc_codes": ["H01M4/36"] if i % 2 else None} for i in range(2500)]
+    assert s.upsert_nodes("Patent", rows) == 2500
+    assert s.count_nodes()["Patent"] == 2000
+    p = s.run("patent_by_id", id="P00010")[0]["patent"]
+    assert (p["title"], p["claim_count"], p["ipc_codes"]) == ("标题10", 2010, None)
+    p = s.run("patent_by_id", id="P00011")[0]["patent"]
+    assert (p["title"], p["claim_count"], p["ipc_codes"]) == ("标题11", 2011, ["H01M4/36"])
+    s.upsert_nodes("Organization", [{"id": f"O{k}"} for k in range(10)])
+    rels = [{"src": f"P{i % 2000:05d}", "dst": f"O{i % 10}", "ord": i} for i in range(2600)]
+    rels.append({"src": "P99999", "dst": "O1", "ord": 1})  # missing endpoint
+    assert s.upsert_relationships("APPLIED_BY", rels) == 2600
+    assert s.count_relationships()["APPLIED_BY"] == 2000
+    (row,) = s.run("patent_neighbourhood", id="P00007")
+    assert [(a["id"], a["ord"]) for a in row["applicants"]] == [("O7", 2007)]
+    s.close()
+
+
+def test_big_write_into_non_empty_tables_updates_only_changes(tmp_path):
+    s = _small(tmp_path)
+    s.upsert_nodes("Patent", [{"id": f"P{i:04d}", "app_year": 2000 + i % 20} for i in range(1500)])
+    s.upsert_nodes("Organization", [{"id": f"O{k}"} for k in range(5)])
+    s.upsert_relationships("APPLIED_BY", [{"src": f"P{i:04d}", "dst": f"O{i % 5}", "ord": 0}
+                                          for i in range(1000)])
+    # 1000 rows: 500 existing (half with a changed ord), 500 new -> export + COPY path
+    rows = [{"src": f"P{i:04d}", "dst": f"O{i % 5}", "ord": (1 if i % 2 else 0)} for i in range(500, 1500)]
+    assert s.upsert_relationships("APPLIED_BY", rows) == 1000
+    assert s.count_relationships()["APPLIED_BY"] == 1500
+    ords = {r["id"]: r["ord"] for r in s.run("org_patents", id="O1", limit=1000)}
+    assert ords["P0001"] == 0 and ords["P0501"] == 1 and ords["P1101"] == 1 and ords["P0506"] == 0
+    # 400 node rows into a non-empty table: some new (COPY), the rest compared
+    upd = [{"id": f"P{i:04d}", "app_year": 1999 if i % 3 == 0 else 2000 + i % 20} for i in range(1300, 1700)]
+    assert s.upsert_nodes("Patent", upd) == 400
+    assert s.count_nodes()["Patent"] == 1700
+    years = {i: s.run("patent_by_id", id=f"P{i:04d}")[0]["patent"]["app_year"] for i in (1302, 1303, 1600)}
+    assert years == {1302: 1999, 1303: 2003, 1600: 2000}  # changed, unchanged, new
+    s.close()
+
+
+def test_changes_are_detected_for_every_type(tmp_path):
+    s = _small(tmp_path, copy_min_rows=1, copy_min_rows_empty=1, rel_copy_min_rows=1)
+    base = {"id": "P1", "title": "一", "app_date": dt.date(2020, 1, 1), "claim_count": 1,
+            "ipc_codes": ["A"], "hv": False}
+    s.upsert_nodes("Patent", [base])
+    for change in ({"title": "二"}, {"app_date": dt.date(2021, 2, 2)}, {"claim_count": 2},
+                   {"ipc_codes": ["A", "B"]}, {"ipc_codes": []}, {"hv": True}):
+        s.upsert_nodes("Patent", [{"id": "P1", **change}])
+        p = s.run("patent_by_id", id="P1")[0]["patent"]
+        assert all(p[k] == v for k, v in change.items()), change
+    s.close()
+
+
+def test_reopen_read_only(tmp_path):
+    s = EmbeddedStore.open(tmp_path / "g.lbug", buffer_pool_mb=128)
+    s.init_schema()
+    fx.load_fixture(s)
+    s.close()
+    ro = EmbeddedStore.open(tmp_path / "g.lbug", buffer_pool_mb=128, read_only=True)
+    assert ro.read_only
+    assert ro.count_nodes()["Patent"] == 12
+    assert ro.run("patent_by_id", id=fx.P[0])[0]["patent"]["title"] == fx.PATENTS[0]["title"]
+    with pytest.raises(GraphError):
+        ro.upsert_nodes("Patent", [{"id": "new"}])
+    with pytest.raises(GraphError):
+        ro.write("derive_co_applied")
+    # concurrent readers in threads, one connection each
+    with ThreadPoolExecutor(4) as pool:
+        titles = list(pool.map(lambda pid: ro.run("patent_by_id", id=pid)[0]["patent"]["title"], fx.P))
+    assert titles == [p["title"] for p in fx.PATENTS]
+    ro.close()
+    with pytest.raises(BackendUnavailable):
+        EmbeddedStore.open(tmp_path / "missing.lbug", read_only=True)
+
+
+def test_second_writer_gets_a_clear_error(tmp_path):
+    path = tmp_path / "g.lbug"
+    s = EmbeddedStore.open(path, buffer_pool_mb=64)
+    s.init_schema()
+    code = textwrap.dedent(f"""
+        from graph.embedded import EmbeddedStore
+        from patentnav.errors import BackendUnavailable
+        try:
+            EmbeddedStore.open({str(path)!r}, buffer_pool_mb=64)
+        except BackendUnavailable as exc:
+            print("BackendUnavailable:", exc)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    s.close()
+    assert "BackendUnavailable:" in out.stdout and "one read-write process" in out.stdout, out
+
+
+def test_init_schema_adds_new_properties_and_rejects_type_changes(tmp_path):
+    thing_v1 = NodeType("Thing", (Prop("name"),))
+    link = RelType("LINKS", (("Thing", "Thing"),))
+    v1 = Schema(nodes=(thing_v1,), rels=(link,))
+    s = EmbeddedStore(_db(tmp_path), schema=v1)
+    s.init_schema()
+    s.upsert_nodes("Thing", [{"id": "a", "name": "甲"}])
+    thing_v2 = NodeType("Thing", (Prop("name"), Prop("tags", "STRING[]")))
+    s2 = EmbeddedStore(s._db, schema=Schema(nodes=(thing_v2,), rels=(link,)))
+    s2.init_schema()
+    s2.upsert_nodes("Thing", [{"id": "a", "tags": ["x"]}, {"id": "b", "name": "乙"}])
+    assert s2.count_nodes() == {"Thing": 2}
+    bad = NodeType("Thing", (Prop("name", "INT64"),))
+    with pytest.raises(SchemaError):
+        EmbeddedStore(s._db, schema=Schema(nodes=(bad,), rels=(link,))).init_schema()
+    s2.close()
+    s.close()
+
+
+def _db(tmp_path):
+    import ladybug
+
+    return ladybug.Database(str(tmp_path / "x.lbug"), buffer_pool_size=64 * 1024 * 1024)
+
+
+def test_passed_in_database_is_not_closed(tmp_path):
+    db = _db(tmp_path)
+    s = EmbeddedStore(db)
+    s.init_schema()
+    s.close()
+    s2 = EmbeddedStore(db)  # the caller's database is still usable
+    assert s2.count_nodes()["Patent"] == 0
+    s2.close()
+    db.close()
