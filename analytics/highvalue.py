@@ -435,12 +435,16 @@ def _facts_page(store: GraphStore, after: str, limit: int) -> list[PatentFacts]:
     }
     ids = [i for i, f in facts.items() if f.kind in (None, "invention", "unknown")]
     if ids:
+        # these queries give one row with nulls for a patent that has none
         for r in store.run("hv_sei_for", ids=ids):
-            facts[r["id"]].sei.append(r)
+            if r["code"] is not None:
+                facts[r["id"]].sei.append(r)
         for r in store.run("hv_events_for", ids=ids, kind="pledge"):
-            facts[r["id"]].pledges.append(r)
+            if r["event_id"] is not None:
+                facts[r["id"]].pledges.append(r)
         for r in store.run("hv_awards_for", ids=ids):
-            facts[r["id"]].awards.append(r)
+            if r["award_id"] is not None:
+                facts[r["id"]].awards.append(r)
     return [facts[r["id"]] for r in rows]
 
 
@@ -618,6 +622,8 @@ def holders_of(store: GraphStore, ids: Sequence[str]) -> dict[str, list[dict[str
     applied: dict[str, list[dict[str, Any]]] = {}
     for query, target in (("match_owners_for", owned), ("match_applicants_for", applied)):
         for r in store.run(query, ids=list(ids)):
+            if r["org_id"] is None:
+                continue
             target.setdefault(r["id"], []).append(
                 {"id": r["org_id"], "name": r.get("name"), "kind": r.get("kind"),
                  "region_code": r.get("region_code"), "is_chongqing": r.get("is_chongqing"),

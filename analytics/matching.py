@@ -256,16 +256,20 @@ class MatchingService:
         if not ids:
             return {}
         recs = {r["id"]: dict(r) for r in self.store.run("match_patents_by_ids", ids=list(ids))}
+        # the per-patent queries give one row with nulls for a patent that has none
         sei: dict[str, list[str]] = defaultdict(list)
         for r in self.store.run("hv_sei_for", ids=list(recs)):
-            sei[r["id"]].append(r["code"])
+            if r["code"] is not None:
+                sei[r["id"]].append(r["code"])
         chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in self.store.run("match_chain_nodes_for", ids=list(recs)):
-            chains[r["id"]].append({"id": r["node_id"], "name": r["name"],
-                                    "chain_id": r["chain_id"]})
+            if r["node_id"] is not None:
+                chains[r["id"]].append({"id": r["node_id"], "name": r["name"],
+                                        "chain_id": r["chain_id"]})
         transfers: dict[str, int] = defaultdict(int)
         for r in self.store.run("hv_events_for", ids=list(recs), kind="transfer"):
-            transfers[r["id"]] += 1
+            if r["event_id"] is not None:
+                transfers[r["id"]] += 1
         holders = holders_of(self.store, list(recs))
         for pid, rec in recs.items():
             rec["ipc_subclasses"] = list(rec.get("ipc_subclasses") or [])
@@ -334,13 +338,17 @@ class MatchingService:
             semantic_weight=opts.semantic_weight,
         ))
         terms = merge_terms(result.query_terms, query_terms(query))
-        records = self._records([h.patent_id for h in result.hits])
         labels = self._classify(query) if opts.classify else None
 
         results: list[dict[str, Any]] = []
         qcache: dict[str, np.ndarray] = {}
         skipped = {"transferred": 0, "holder_kind": 0, "missing": 0}
-        for hit in result.hits:
+        # records are read in chunks, in rank order, until k results pass the filters
+        chunk = max(3 * opts.k, 30)
+        records: dict[str, dict[str, Any]] = {}
+        for pos, hit in enumerate(result.hits):
+            if pos % chunk == 0:
+                records = self._records([h.patent_id for h in result.hits[pos:pos + chunk]])
             rec = records.get(hit.patent_id)
             if rec is None:
                 skipped["missing"] += 1
@@ -392,10 +400,12 @@ class MatchingService:
                for r in self.store.run("match_patents_by_ids", ids=ids)}
         sei: dict[str, list[str]] = defaultdict(list)
         for r in self.store.run("hv_sei_for", ids=ids):
-            sei[r["id"]].append(r["code"])
+            if r["code"] is not None:
+                sei[r["id"]].append(r["code"])
         nodes: dict[str, list[str]] = defaultdict(list)
         for r in self.store.run("match_chain_nodes_for", ids=ids):
-            nodes[r["id"]].append(r["node_id"])
+            if r["node_id"] is not None:
+                nodes[r["id"]].append(r["node_id"])
         labels = {"ipc": [ipc.get(i, []) for i in ids], "sei": [sei.get(i, []) for i in ids],
                   "chain_node": [nodes.get(i, []) for i in ids]}
         voted = {scheme: tally(labels[scheme], weights, ids, top)[1] for scheme in labels}
@@ -564,11 +574,14 @@ class MatchingService:
         for r in self.store.run("match_org_ipc_mix", ids=ids):
             prof[r["org_id"]]["ipc_mix"][r["subclass"]] = float(r["n"])
         for r in self.store.run("match_org_chain_mix", ids=ids):
+            if r["node_id"] is None:
+                continue
             prof[r["org_id"]]["chain_mix"][r["node_id"]] = {
                 "n": int(r["n"]), "name": r["name"], "chain_id": r["chain_id"]}
         per_org: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for r in self.store.run("match_org_patents", ids=ids):
-            per_org[r["org_id"]].append((r.get("app_year") or 0, r["id"]))
+            if r["id"] is not None:
+                per_org[r["org_id"]].append((r.get("app_year") or 0, r["id"]))
         chosen: dict[str, list[str]] = {}
         for oid, items in per_org.items():
             prof[oid]["patents"] = len(items)
@@ -720,7 +733,8 @@ class MatchingService:
         org = self.find_org(name)
         admitted = self._statuses(statuses)
         rows = self.store.run("match_org_patents", ids=[org["id"]])
-        rows = [r for r in rows if (r.get("status") or "unknown") in admitted
+        rows = [r for r in rows if r["id"] is not None
+                and (r.get("status") or "unknown") in admitted
                 and not (exclude_transferred and r.get("transfer_count"))]
         rows.sort(key=lambda r: (r.get("hv") is not True, -(r.get("app_year") or 0), r["id"]))
         records = self._records([r["id"] for r in rows[: opts.max_patents * 2]])

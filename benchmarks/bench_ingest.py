@@ -157,6 +157,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     ap.add_argument("--no-classify", action="store_true", help="skip SEI / chain classification")
     ap.add_argument("--chunk-size", type=int, default=None, help="rows per write chunk")
+    ap.add_argument("--buffer-pool-mb", type=int, default=None,
+                    help="LadybugDB buffer pool (default: settings.embedded_buffer_pool_mb)")
     args = ap.parse_args()
 
     from graph.embedded import EmbeddedStore
@@ -197,7 +199,7 @@ def main() -> None:
         # 2. end to end into a fresh embedded store
         settings = Settings(var_dir=tmp / "var")
         store = EmbeddedStore.open(tmp / "graph.lbug", batch_size=settings.batch_size,
-                                   buffer_pool_mb=settings.embedded_buffer_pool_mb)
+                                   buffer_pool_mb=args.buffer_pool_mb or settings.embedded_buffer_pool_mb)
         store.init_schema()
         # the classification targets (SEI categories, chain nodes) and regions must exist for
         # IN_SEI / IN_CHAIN_NODE / LOCATED_IN edges; they are tiny

@@ -4,7 +4,8 @@ At N (default 1,000,000) generated patents -- the texts and catalog attributes o
 ``benchmarks/bench_search.py``'s :class:`CorpusGenerator` (real Chinese patent vocabulary
 recombined), plus generated organisations, applicants, SEI classifications, chain
 segments, pledge events, family members and awards, all labelled ``generated:bench`` --
-this script:
+this script (the generated records, vectors and tokens are read from bench_search's
+cache under ``<var_dir>/bench_search/`` when present):
 
 1. loads the graph into an embedded store (``<path>/graph.lbug``) and times it;
 2. times the **full high-value recomputation** (:func:`analytics.highvalue.recompute_high_value`)
@@ -74,12 +75,11 @@ def summary(name: str, values: list[float]) -> dict:
 class GraphGenerator:
     """Organisations and graph rows around the bench_search records (deterministic)."""
 
-    def __init__(self, gen, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0) -> None:
         from bench_search import _CQ_DISTRICTS, _OTHER_REGIONS
 
         self.rng = np.random.default_rng(seed + 1000)
         self.cq, self.other = _CQ_DISTRICTS, _OTHER_REGIONS
-        self.gen = gen
         self.orgs: dict[str, dict] = {}
         self.pool_ids: dict[str, list[str]] = {}
         for kind, size in POOLS.items():
@@ -146,9 +146,9 @@ class GraphGenerator:
         return applied, in_sei, in_chain, events, has_event, won
 
 
-def load_graph(store, records: list[dict], gen, seed: int) -> dict:
+def load_graph(store, records: list[dict], seed: int) -> dict:
     t0 = time.perf_counter()
-    g = GraphGenerator(gen, seed)
+    g = GraphGenerator(seed)
     store.upsert_nodes("Organization", list(g.orgs.values()))
     store.upsert_nodes("Patent", g.patent_rows(records))
     t_nodes = time.perf_counter() - t0
@@ -178,15 +178,10 @@ def load_graph(store, records: list[dict], gen, seed: int) -> dict:
 # ----------------------------------------------------------------------------------------
 # search index (reusing bench_search's caches)
 # ----------------------------------------------------------------------------------------
-def build_bundle(records: list[dict], encoder, settings, args) -> "object":
-    from bench_search import Stages
-
+def build_bundle(st, records: list[dict], encoder, settings, args) -> "object":
     from embeddings.build import IndexBundle, make_tokenizer
 
     t0 = time.perf_counter()
-    st = Stages(argparse.Namespace(n=args.n, seed=args.seed, no_cache=False,
-                                   progress=args.progress, workers=args.workers), settings)
-    st._records = records
     vectors = st.vectors(encoder)
     tokenizer = make_tokenizer(settings)
     tokens = st.tokens(tokenizer)
@@ -223,11 +218,15 @@ def main(argv=None) -> int:
     ap.add_argument("--rebuild", action="store_true", help="rebuild graph and index")
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--out", type=Path, default=None, help="write figures as JSON")
+    ap.add_argument("--skip-hv", action="store_true",
+                    help="skip the high-value recomputation and indicators (graph reused)")
+    ap.add_argument("--skip-search", action="store_true",
+                    help="stop after the graph, high-value and indicator figures")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_search import CorpusGenerator
+    from bench_search import Stages
 
     from analytics.highvalue import recompute_high_value
     from analytics.indicators import indicators, rank_holders, rank_inventors
@@ -248,10 +247,11 @@ def main(argv=None) -> int:
     print(f"bench_matching: n = {args.n:,} generated patents ({SOURCE}); {os.cpu_count()} CPUs "
           "shared with other jobs", flush=True)
 
-    t = time.perf_counter()
-    gen = CorpusGenerator(settings.data_dir, seed=args.seed)
-    records = list(gen.records(args.n))
-    print(f"generated {len(records):,} records in {time.perf_counter() - t:.0f}s", flush=True)
+    # the records (and later the vectors / tokens) come from bench_search's cache when it
+    # holds them for this N and seed: the same generated corpus, computed once
+    stages = Stages(argparse.Namespace(n=args.n, seed=args.seed, no_cache=False,
+                                       progress=args.progress, workers=args.workers), settings)
+    records = stages.records()
 
     graph_path = args.path / f"graph_{args.n}.lbug"
     ready = args.path / f"graph_{args.n}.READY"
@@ -259,11 +259,11 @@ def main(argv=None) -> int:
     try:
         if not ready.exists():
             store.init_schema()
-            figures["graph_load"] = load_graph(store, records, gen, args.seed)
+            figures["graph_load"] = load_graph(store, records, args.seed)
             ready.write_text("ok\n")
         else:
             # the org assignment of the records is needed for the catalog: regenerate it
-            g = GraphGenerator(gen, args.seed)
+            g = GraphGenerator(args.seed)
             for _ in g.patent_rows(records):
                 pass
             print("graph: reused", graph_path, flush=True)
@@ -271,7 +271,7 @@ def main(argv=None) -> int:
         # -- high-value recomputation ----------------------------------------------------------
         # first run on a fresh graph: every patent's flags are written; second run: nothing
         # changed, only the reads and the decisions (changed patents alone are rewritten)
-        for label in ("first", "again"):
+        for label in () if args.skip_hv else ("first", "again"):
             t = time.perf_counter()
             stats = recompute_high_value(store, settings, progress=args.progress)
             hv_s = time.perf_counter() - t
@@ -284,7 +284,7 @@ def main(argv=None) -> int:
 
         # -- indicators and rankings ------------------------------------------------------------
         timings = {}
-        for name, fn in (
+        for name, fn in () if args.skip_hv else (
             ("indicators_holder_kind", lambda: indicators(store, group_by="holder_kind")),
             ("indicators_district", lambda: indicators(store, group_by="district", region="500000")),
             ("indicators_sei", lambda: indicators(store, group_by="sei")),
@@ -294,8 +294,11 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             fn()
             timings[name] = round(time.perf_counter() - t, 2)
-        figures["indicators_s"] = timings
-        print(f"indicators / rankings (s): {timings}", flush=True)
+        if timings:
+            figures["indicators_s"] = timings
+            print(f"indicators / rankings (s): {timings}", flush=True)
+        if args.skip_search:
+            return _finish(figures, args)
 
         # -- search index --------------------------------------------------------------------
         encoder = create_encoder(settings)
@@ -305,8 +308,8 @@ def main(argv=None) -> int:
             bundle = IndexBundle.load(index_path, encoder)
             print(f"index: loaded in {time.perf_counter() - t:.0f}s", flush=True)
         else:
-            bundle = build_bundle(records, encoder, settings, args)
-        del records
+            bundle = build_bundle(stages, records, encoder, settings, args)
+        del records, stages
         searcher = HybridSearcher.from_bundle(bundle, encoder)
         service = MatchingService(store, searcher, settings, encoder=encoder)
 
@@ -339,10 +342,14 @@ def main(argv=None) -> int:
             service.match_patent(pid, options=CompanyOptions(k=10))
             lat_p.append(time.perf_counter() - t)
         figures["patent_companies"] = summary("patent -> companies", lat_p)
-        figures["peak_rss_mb"] = round(peak_rss_mb())
-        print(f"peak RSS {figures['peak_rss_mb']:,} MB", flush=True)
+        return _finish(figures, args)
     finally:
         store.close()
+
+
+def _finish(figures: dict, args) -> int:
+    figures["peak_rss_mb"] = round(peak_rss_mb())
+    print(f"peak RSS {figures['peak_rss_mb']:,} MB", flush=True)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str),

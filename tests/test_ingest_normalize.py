@@ -380,3 +380,36 @@ def test_chain_catalogue_files_are_well_formed():
         for p in r["ipc_patterns"].split(";"):
             parse_pattern(p)  # raises on a malformed pattern
         assert r["keywords"].strip()
+
+
+# -- reference helpers ------------------------------------------------------------------------------
+def test_listed_short_names():
+    from ingest.reference import _name_starts, _short_name_fits, clean_short_name
+
+    assert clean_short_name("*ST金科") == "金科"
+    assert clean_short_name("万科A") == "万科"
+    assert clean_short_name("智翔金泰-U") == "智翔金泰"
+    assert clean_short_name("ST天圣") == "天圣"
+    t = region_table()
+    assert _short_name_fits("格力电器", _name_starts("珠海格力电器股份有限公司", t))
+    assert _short_name_fits("长安汽车", _name_starts("重庆长安汽车股份有限公司", t))
+    assert _short_name_fits("鞍钢股份", _name_starts("鞍钢股份有限公司", t))
+    assert not _short_name_fits("佳通", _name_starts("哈尔滨市科佳通用机电股份有限公司", t))
+    assert not _short_name_fits("光电股份", _name_starts("晶元光电股份有限公司", t))
+
+
+@pytest.mark.skipif(not (DATA / "orgs").is_dir(), reason="needs shared data")
+def test_universities_and_ipc_scheme_readers():
+    from ingest.reference import read_ipc_scheme, read_universities
+
+    unis = {r["id"]: r for r in read_universities(DATA)}
+    assert len(unis) == 2631
+    assert unis["重庆大学"]["moe_code"] == "4150010611" and unis["重庆大学"]["region_code"] == "500000"
+    assert unis["北京大学"]["region_code"] == "110000"
+    rows = {r["id"]: r for r in read_ipc_scheme(DATA)}
+    # a title with a raw line break in the file is joined, not lost
+    assert rows["B61D19/00"]["title"].endswith("door-operating mechanisms E05F)")
+    assert rows["C01B4/00"]["title"].endswith("NH3 + D2 → NH2D + HD")
+    assert rows["A01B1/02"] == {"id": "A01B1/02", "level": "group", "title": "Spades; Shovels", "title_zh": None,
+                                "parent": "A01B1/00", "subclass": "A01B"}
+    assert rows["H01M"]["title_zh"].startswith("用于直接转变化学能为电能的方法或装置")

@@ -61,16 +61,30 @@ def match_demand_text(service: MatchingDep, req: DemandMatchRequest) -> dict[str
     return service.match_demand(req.text, options=_demand_options(req))
 
 
+def _check(region: list[str] | None, chain: list[str] | None) -> None:
+    for value, pattern, what in [*((r, REGION_PATTERN, "region") for r in region or ()),
+                                 *((c, CHAIN_PATTERN, "chain") for c in chain or ())]:
+        if not re.match(pattern, value):
+            raise InvalidInput(f"malformed {what} {value!r}")
+
+
 def _by_id(service: MatchingService, demand_id: str, k: int,
            holder_kind: list[HolderKind] | None, status: list[PatentStatus] | None,
-           include_transferred: bool, open_licence: bool) -> dict[str, Any]:
+           include_transferred: bool, open_licence: bool, region: list[str] | None,
+           chain: list[str] | None) -> dict[str, Any]:
+    _check(region, chain)
     opts = DemandOptions(
         k=k, holder_kinds=tuple(holder_kind) if holder_kind is not None
         else DemandOptions().holder_kinds,
         statuses=tuple(status) if status else None,
         exclude_transferred=not include_transferred, open_licence_only=open_licence,
+        regions=tuple(region or ()), chains=tuple(chain or ()),
     )
     return service.match_demand(demand_id=demand_id, options=opts)
+
+
+_REGIONS = Query(description="Only patents whose applicants are in these 6-digit regions.")
+_CHAINS = Query(description="Only patents in these industry chains (ids).")
 
 
 @router.get("/demand", response_model=DemandMatchResponse, responses=RESPONSES,
@@ -86,9 +100,12 @@ def match_demand_get(
     include_transferred: Annotated[bool, Query(
         description="Also return patents already transferred.")] = False,
     open_licence: Annotated[bool, Query(description="Only open-licence patents.")] = False,
+    region: Annotated[list[str] | None, _REGIONS] = None,
+    chain: Annotated[list[str] | None, _CHAINS] = None,
 ) -> dict[str, Any]:
     """Same as ``POST /v1/match/demand`` for a stored technology demand."""
-    return _by_id(service, demand_id, k, holder_kind, status, include_transferred, open_licence)
+    return _by_id(service, demand_id, k, holder_kind, status, include_transferred, open_licence,
+                  region, chain)
 
 
 @router.get("/demands", response_model=DemandList, responses=RESPONSES,
@@ -115,9 +132,12 @@ def match_demand_path(
     include_transferred: Annotated[bool, Query(
         description="Also return patents already transferred.")] = False,
     open_licence: Annotated[bool, Query(description="Only open-licence patents.")] = False,
+    region: Annotated[list[str] | None, _REGIONS] = None,
+    chain: Annotated[list[str] | None, _CHAINS] = None,
 ) -> dict[str, Any]:
     """Ranked, explained patents for one of the stored demands."""
-    return _by_id(service, demand_id, k, holder_kind, status, include_transferred, open_licence)
+    return _by_id(service, demand_id, k, holder_kind, status, include_transferred, open_licence,
+                  region, chain)
 
 
 @router.get("/patent/{number}", response_model=PatentCompaniesResponse, responses=RESPONSES,
@@ -133,10 +153,7 @@ def match_patent(
 ) -> dict[str, Any]:
     """Enterprises whose own patents resemble this patent (text centroid, IPC mix), in the
     same chains, in Chongqing, with qualifications -- each factor explained."""
-    for value, pattern, what in [*((r, REGION_PATTERN, "region") for r in region or ()),
-                                 *((c, CHAIN_PATTERN, "chain") for c in chain or ())]:
-        if not re.match(pattern, value):
-            raise InvalidInput(f"malformed {what} {value!r}")
+    _check(region, chain)
     opts = CompanyOptions(k=k, regions=tuple(region or ()), chains=tuple(chain or ()))
     return service.match_patent(number, options=opts)
 
@@ -151,7 +168,12 @@ def match_org(
         "The organisation's patents considered (high-value first, then newest)."))] = 30,
     include_transferred: Annotated[bool, Query(
         description="Also use patents already transferred.")] = False,
+    region: Annotated[list[str] | None, Query(
+        description="Only companies' patents in these 6-digit regions.")] = None,
+    chain: Annotated[list[str] | None, Query(description="Only chains (ids).")] = None,
 ) -> dict[str, Any]:
     """Companies to approach for an organisation, with the patents behind each suggestion."""
-    opts = CompanyOptions(k=k, max_patents=max_patents)
+    _check(region, chain)
+    opts = CompanyOptions(k=k, max_patents=max_patents, regions=tuple(region or ()),
+                          chains=tuple(chain or ()))
     return service.match_org(name, options=opts, exclude_transferred=not include_transferred)

@@ -64,19 +64,22 @@ class EchartsNotInstalled(NotFound):
     code = "echarts_not_installed"
 
 
-def echarts_installed(path: Path = ECHARTS_FILE) -> bool:
-    return path.is_file()
+def echarts_installed() -> bool:
+    return ECHARTS_FILE.is_file()
 
 
-def resolve_asset(relative: str, root: Path = WEB_DIR) -> Path | None:
-    """The file ``relative`` names inside ``root``, or None when it is outside it, hidden,
-    private, of a type the UI does not serve, or missing."""
-    parts = Path(relative).parts
-    if not parts or parts[0] in PRIVATE or any(p.startswith(".") for p in parts):
+def resolve_asset(relative: str, root: Path | None = None) -> Path | None:
+    """The file ``relative`` names inside ``root`` (default :data:`WEB_DIR`), or None when
+    it resolves outside it, is hidden or private, of a type the UI does not serve, or
+    missing."""
+    base = (root or WEB_DIR).resolve()
+    path = (base / relative).resolve()
+    if base not in path.parents:
         return None
-    path = (root / relative).resolve()
-    base = root.resolve()
-    if base not in path.parents or path.suffix not in MEDIA_TYPES or not path.is_file():
+    parts = path.relative_to(base).parts
+    if parts[0] in PRIVATE or any(p.startswith(".") for p in parts):
+        return None
+    if path.suffix not in MEDIA_TYPES or not path.is_file():
         return None
     return path
 
@@ -101,7 +104,8 @@ def index() -> FileResponse:
     return FileResponse(path, media_type=MEDIA_TYPES[".html"], headers=NO_CACHE)
 
 
-@router.api_route(UI_PREFIX + "/config.json", methods=["GET", "HEAD"], summary="UI start-up configuration")
+@router.api_route(UI_PREFIX + "/config.json", methods=["GET", "HEAD"],
+                  summary="UI start-up configuration")
 def config() -> dict[str, Any]:
     installed = echarts_installed()
     return {
@@ -115,7 +119,8 @@ def config() -> dict[str, Any]:
     }
 
 
-@router.api_route(UI_PREFIX + "/vendor/echarts.min.js", methods=["GET", "HEAD"], summary="ECharts (from the npm install)")
+@router.api_route(UI_PREFIX + "/vendor/echarts.min.js", methods=["GET", "HEAD"],
+                  summary="ECharts (from the npm install)")
 def echarts() -> FileResponse:
     if not echarts_installed():
         log.warning("ECharts is not installed (%s): the UI runs without charts", ECHARTS_FILE)
@@ -127,7 +132,8 @@ def echarts() -> FileResponse:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
-@router.api_route(UI_PREFIX + "/{relative:path}", methods=["GET", "HEAD"], summary="A file of the UI")
+@router.api_route(UI_PREFIX + "/{relative:path}", methods=["GET", "HEAD"],
+                  summary="A file of the UI")
 def asset(relative: str) -> FileResponse:
     path = resolve_asset(relative)
     if path is None:

@@ -123,7 +123,8 @@ function option(spec) {
         legend: { type: "scroll", orient: "vertical", right: 0, top: "middle" },
         series: [{
           type: "pie", name: spec.valueName || "数量", radius: ["38%", "68%"], center: ["38%", "50%"],
-          data: spec.data, label: { formatter: "{b}\n{d}%" }, minShowLabelAngle: 8,
+          data: spec.data.map((d) => (d.color ? { ...d, itemStyle: { color: d.color } } : d)),
+          label: { formatter: "{b}\n{d}%" }, minShowLabelAngle: 8,
         }],
       };
     case "treemap":

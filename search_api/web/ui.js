@@ -64,9 +64,7 @@ export function hl(text, tag = "span", cls = "hl") {
   return el;
 }
 
-export const link = (href, text, attrs = {}) => h("a", { href, ...attrs }, text);
-
-/** Hash link to a page: route("/patent", "CN1") -> "#/patent/CN1"; params as query. */
+/** Hash link to a page: route("/search", {q: "电池"}) -> "#/search?q=电池". */
 export function route(path, params) {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params || {})) {
@@ -84,12 +82,13 @@ export function badge(text, cls = "") {
   return h("span", { class: `badge ${cls}`.trim() }, text);
 }
 
+/** Badges of a patent's kind and legal status (nothing when unknown). */
 export function kindBadge(kind) {
-  return kind ? badge(label(KIND, kind), `kind-${kind}`) : null;
+  return kind && kind !== "unknown" ? badge(label(KIND, kind), `kind-${kind}`) : null;
 }
 
 export function statusBadge(status) {
-  return status ? badge(label(STATUS, status), `status-${status}`) : null;
+  return status && status !== "unknown" ? badge(label(STATUS, status), `status-${status}`) : null;
 }
 
 export function hvBadge(hv) {

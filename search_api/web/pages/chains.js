@@ -32,14 +32,26 @@ export async function render(root, ctx) {
 
 async function renderChain(root, ctx, id) {
   ctx.setTitle("产业链图谱");
+  const gapParams = {
+    weak_threshold: ctx.params.weak_threshold || "0.5",
+    min_patents: ctx.params.min_patents || "5",
+  };
+  const controls = h("form", { class: "form-inline", id: "gap-controls" },
+    h("label", {}, "短板判定：区位熵低于", h("input", { name: "weak_threshold", type: "number", step: "0.05", min: "0.05", max: "1", value: gapParams.weak_threshold })),
+    h("label", {}, "最少地区已知专利数", h("input", { name: "min_patents", type: "number", min: "1", value: gapParams.min_patents })),
+    h("button", { type: "submit", class: "secondary" }, "重新评估"));
+  controls.addEventListener("submit", (event) => {
+    event.preventDefault();
+    ctx.navigate(`/chain/${encodeURIComponent(id)}`, { weak_threshold: controls.weak_threshold.value, min_patents: controls.min_patents.value });
+  });
   const out = h("div", { id: "chain", class: "stack" });
-  root.append(h("p", {}, h("a", { href: "#/chains" }, "← 全部产业链")), out);
+  root.append(h("div", { class: "toolbar" }, h("a", { href: "#/chains" }, "← 全部产业链"), controls), out);
   let map;
   let gaps;
   const ok = await fill(out, async () => {
     [map, gaps] = await Promise.all([
       api(`/chains/${encodeURIComponent(id)}`),
-      api(`/chains/${encodeURIComponent(id)}/gaps`),
+      api(`/chains/${encodeURIComponent(id)}/gaps`, { params: gapParams }),
     ]);
     return null;
   }, {

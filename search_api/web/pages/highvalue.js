@@ -79,7 +79,11 @@ async function overviewCharts() {
   frag.append(
     chart("判定结果（发明专利）", "hv_state", {
       type: "pie", valueName: "发明专利",
-      data: [{ name: "高价值", value: yes }, { name: "非高价值", value: no }, { name: "无法判定（数据不足）", value: unknown }],
+      data: [
+        { name: "高价值", value: yes, color: "#e8833a" },
+        { name: "非高价值", value: no, color: "#1f6feb" },
+        { name: "无法判定（数据不足）", value: unknown, color: "#d0d7de" },
+      ],
       emptyText: "尚无发明专利的判定结果（运行 patentnav match recompute-hv）。",
     }),
     chart("各项标准的满足情况", "hv_criteria", {

@@ -146,10 +146,10 @@ function matchedPatent(r) {
       r.holders?.length ? h("span", {}, "权利人：", r.holders.map((o, i) => [i ? "、" : "", h("a", { href: orgHref(o.name || o.id) }, o.name || o.id),
         o.kind ? `（${label(HOLDER_KIND, o.kind)}）` : ""])) : null,
       r.status_note ? h("span", { title: r.status_note }, `法律状态：${label(STATUS, r.status)}（来源未提供）`) : null),
-    h("div", { class: "why" },
-      why.summary ? h("div", {}, h("strong", {}, "匹配理由："), why.summary) : null,
-      why.shared_terms?.length ? h("div", {}, h("span", { class: "muted" }, "共同技术词："), chips(why.shared_terms)) : null,
-      overlap.length ? h("div", {}, h("span", { class: "muted" }, "分类重合："), chips(overlap)) : null,
+    h("div", { class: "why", title: why.summary || "" },
+      why.shared_terms?.length ? h("div", {}, h("strong", {}, "匹配理由："), "含需求中的技术词 ", chips(why.shared_terms)) : null,
+      overlap.length ? h("div", {}, h("strong", {}, "分类重合："), chips(overlap)) : null,
+      !why.shared_terms?.length && !overlap.length && why.summary ? h("div", {}, h("strong", {}, "匹配理由："), why.summary) : null,
       why.best_sentence ? h("blockquote", { class: "best-sentence" }, hl(why.best_sentence.highlighted)) : null));
 }
 

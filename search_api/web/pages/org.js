@@ -183,8 +183,8 @@ async function renderCompare(root, ctx) {
       }, { wide: true }),
       chart("专利类型构成", "compare_kinds", {
         type: "stack", categories: orgs.map((o) => o.name),
-        series: [["发明", "inventions"], ["实用新型", "utility_models"], ["外观设计", "designs"], ["未知", "kind_unknown"]]
-          .map(([n, k]) => ({ name: n, data: orgs.map((o) => o[k]) })),
+        series: [["发明", "inventions", "#1f6feb"], ["实用新型", "utility_models", "#8250df"], ["外观设计", "designs", "#e8833a"],
+          ["类型未知", "kind_unknown", "#d0d7de"]].map(([n, k, color]) => ({ name: n, data: orgs.map((o) => o[k]), color })),
         categoryName: "机构",
       }),
       section("IPC 构成相似度（余弦）", table([

@@ -128,18 +128,24 @@ function similarList(body) {
 }
 
 function hvDetail(body) {
+  if (!body.computed) {
+    return h("p", { class: "muted" }, "尚未计算高价值判定（运行 patentnav match recompute-hv 后可见各项标准的判定依据）。");
+  }
   const state = body.hv === true ? "是高价值发明专利" : body.hv === false ? "不是高价值发明专利" : "无法判定（数据不足）";
-  const parts = [h("p", {}, h("strong", {}, state),
-    body.computed ? null : h("span", { class: "muted" }, "（尚未计算：运行 patentnav match recompute-hv）"))];
   const criteria = Object.keys(CRITERIA).map((c) => {
     const ev = body.evidence?.[c];
     const holds = ev ? ev.holds : body.hv_criteria.includes(c) ? true : body.hv_unknown.includes(c) ? null : false;
     return { c, holds, reason: ev?.reason };
   });
-  parts.push(table([
-    { title: "标准", value: (r) => CRITERIA[r.c] },
-    { title: "是否满足", value: (r) => badge(r.holds === true ? "满足" : r.holds === false ? "不满足" : "未知", r.holds === true ? "status-valid" : r.holds === false ? "" : "status-pending") },
-    { title: "依据", value: (r) => r.reason },
-  ], criteria));
-  return h("div", {}, parts);
+  return h("div", {},
+    h("p", {}, h("strong", {}, state), body.evidence?.scope ? h("span", { class: "muted" }, `（范围：${body.evidence.scope}）`) : null),
+    table([
+      { title: "标准", value: (r) => CRITERIA[r.c] },
+      {
+        title: "是否满足",
+        value: (r) => badge(r.holds === true ? "满足" : r.holds === false ? "不满足" : "未知（无数据）",
+          r.holds === true ? "status-valid" : r.holds === false ? "" : "status-pending"),
+      },
+      { title: "依据", value: (r) => r.reason },
+    ], criteria));
 }
