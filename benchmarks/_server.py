@@ -14,9 +14,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 
@@ -60,10 +61,11 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self._log = None
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         env = {**os.environ, "PATENTNAV_VAR_DIR": str(self.var_dir),
                "PATENTNAV_EMBEDDED_BUFFER_POOL_MB": "1024", **self.extra_env}
-        self._log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
+        # kept open for the child's lifetime, closed by stop() / kill9()
+        self._log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "search_api.app:create_app", "--factory",
              "--host", HOST, "--port", str(self.port), "--log-level", self.log_level,
@@ -127,5 +129,5 @@ def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list (``q`` in 0..100)."""
     if not sorted_values:
         return float("nan")
-    k = max(0, min(len(sorted_values) - 1, int(round(q / 100 * len(sorted_values) + 0.5)) - 1))
+    k = max(0, min(len(sorted_values) - 1, round(q / 100 * len(sorted_values) + 0.5) - 1))
     return sorted_values[k]

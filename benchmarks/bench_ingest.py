@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import os
 import random
 import resource
@@ -160,6 +161,8 @@ def main() -> None:
     ap.add_argument("--buffer-pool-mb", type=int, default=None,
                     help="LadybugDB buffer pool (default: settings.embedded_buffer_pool_mb)")
     args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("ingest.patents").setLevel(logging.INFO)
 
     from graph.embedded import EmbeddedStore
     from ingest import reference

@@ -98,6 +98,14 @@ class NavGenerated(Generated):
                        cited_count=int(self.cited[i]))
             yield row
 
+    def unique_inventor_rows(self):
+        """Inventor rows, each id once (the generator repeats an inventor on every patent)."""
+        seen: set[str] = set()
+        for row in self.inventor_rows():
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                yield row
+
     def chain_rows(self):
         from ingest.chains import load_chains
         from ingest.normalize.ipc import parse_ipc
@@ -132,7 +140,7 @@ def build(store: EmbeddedStore, g: NavGenerated, silent: bool) -> float:
     store.upsert_nodes("Organization", g.org_rows())
     store.upsert_nodes("IPC", list(g.ipc_rows()))
     store.upsert_nodes("Patent", bar(g.patent_rows(), "Patent"))
-    store.upsert_nodes("Inventor", bar(g.inventor_rows(), "Inventor"))
+    store.upsert_nodes("Inventor", bar(g.unique_inventor_rows(), "Inventor"))
     store.upsert_relationships("APPLIED_BY", bar(g.applied_by(), "APPLIED_BY"))
     store.upsert_relationships("INVENTED_BY", bar(g.invented_by(), "INVENTED_BY"))
     store.upsert_nodes("IndustryChain", cat.chain_rows())

@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import Server  # noqa: E402
+from _server import Server
 
 BASE_FILE = "ccf_bdci2022_patsnap_fewshot_train.jsonl"
 UPLOAD_FILE = "lxingy3_cn_patents_title_ipc.csv"

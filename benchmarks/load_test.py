@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import Server, build_demo, percentile  # noqa: E402
+from _server import Server, build_demo, percentile
 
 QUERIES = [
     "锂电池正极材料", "固态电解质", "无人机飞行控制", "新能源汽车电池管理系统", "图像识别深度学习",

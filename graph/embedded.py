@@ -160,6 +160,7 @@ class EmbeddedStore(GraphStore):
         copy_min_rows: int = 20_000,
         copy_min_rows_empty: int = 2_000,
         rel_copy_min_rows: int = 50_000,
+        copy_threads: int = 1,
     ) -> None:
         """``batch_size`` rows per row-wise statement (updates, MERGE, small creates);
         ``copy_batch_size`` / ``rel_copy_batch_size`` rows per COPY chunk;
@@ -167,7 +168,11 @@ class EmbeddedStore(GraphStore):
         non-empty / empty table, nodes are written with a statement instead of a COPY
         (COPY has a fixed cost: ~70 ms on an empty table, ~0.5 s on a table of a million
         nodes); ``rel_copy_min_rows``: the same for relationships into a non-empty table,
-        where a COPY costs 1-5 s once the endpoint tables hold a million nodes."""
+        where a COPY costs 1-5 s once the endpoint tables hold a million nodes.
+        ``copy_threads``: threads a COPY may use (0 = the database's limit). The default
+        is 1 because LadybugDB 0.22 can deadlock in a multi-threaded COPY into a node
+        table (reproduced: ~590k Chinese inventor keys hang every time with 2 threads,
+        load fine with 1 in ~3 s)."""
         super().__init__(schema=schema, registry=registry, batch_size=batch_size)
         self._db = database
         self._owns_db = False
@@ -177,6 +182,7 @@ class EmbeddedStore(GraphStore):
         self.copy_min_rows = copy_min_rows
         self.copy_min_rows_empty = copy_min_rows_empty
         self.rel_copy_min_rows = rel_copy_min_rows
+        self.copy_threads = copy_threads
         self._local = threading.local()
         self._conns: list[ladybug.Connection] = []
         self._conns_lock = threading.Lock()
@@ -286,13 +292,22 @@ class EmbeddedStore(GraphStore):
                 self._conns.append(conn)
         return conn
 
-    def _query(self, text: str, params: Mapping[str, Any] | None = None, *, name: str) -> Any:
+    def _query(
+        self, text: str, params: Mapping[str, Any] | None = None, *, name: str, threads: int = 0
+    ) -> Any:
+        """Execute one statement; ``threads`` > 0 caps its threads (0 = database limit)."""
         if log.isEnabledFor(logging.DEBUG):
             log.debug("embedded %s: %s %s", name, text, truncate_params(params or {}))
+        conn = self._conn()
+        if threads:
+            conn.set_max_threads_for_exec(threads)
         try:
-            return self._conn().execute(text, dict(params or {}))
+            return conn.execute(text, dict(params or {}))
         except RuntimeError as exc:
             raise QueryError(f"{name} failed on the embedded graph: {exc}") from exc
+        finally:
+            if threads:
+                conn.set_max_threads_for_exec(0)
 
     def _rows(self, text: str, params: Mapping[str, Any] | None = None, *, name: str) -> list[dict]:
         result = self._query(text, params, name=name)
@@ -429,7 +444,8 @@ class EmbeddedStore(GraphStore):
             new, old = table.filter(pc.invert(mask)), table.filter(mask)
         if new.num_rows:
             if new.num_rows >= (self.copy_min_rows_empty if empty else self.copy_min_rows):
-                self._query(f"COPY {_q(nt.label)} FROM $t", {"t": new}, name=f"copy {nt.label}")
+                self._query(f"COPY {_q(nt.label)} FROM $t", {"t": new}, name=f"copy {nt.label}",
+                            threads=self.copy_threads)
             else:
                 self._create_nodes(nt, new)
         if old.num_rows:
@@ -601,7 +617,8 @@ class EmbeddedStore(GraphStore):
         if new.num_rows:
             options = f" (from='{s}', to='{d}')" if len(rt.pairs) > 1 else ""
             copy = new.rename_columns(["from", "to", *props])
-            self._query(f"COPY {_q(rt.type)} FROM $t{options}", {"t": copy}, name=f"copy {rt.type}")
+            self._query(f"COPY {_q(rt.type)} FROM $t{options}", {"t": copy}, name=f"copy {rt.type}",
+                        threads=self.copy_threads)
             if call.start_empty:
                 call.remember(pc.filter(keys, pc.invert(existing)))
         if old.num_rows and props:

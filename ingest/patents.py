@@ -424,7 +424,9 @@ class IngestSession:
         """
         if not self._pending:
             return
+        t0 = time.perf_counter()
         pending = self._pending
+        n_pending = len(pending)
         existing = self._fetch_existing([pid for pid in pending if pid in self._fetch])
         self._pending, self._fetch, self._new_in_chunk = {}, set(), set()
 
@@ -464,6 +466,8 @@ class IngestSession:
                                     for r in resolved for code, rule in r.sei.items()))
         self._write_rels("IN_CHAIN_NODE", ({"src": r.pid, "dst": node, "score": score, "via": via}
                                            for r in resolved for node, (score, via) in r.chains.items()))
+        log.info("flushed %d patents in %.1fs (%d known patents)", n_pending, time.perf_counter() - t0,
+                 len(self.known))
 
     def _resolve_record(self, pid: str, rec: PatentRecord, ex: _Existing | None,
                         canon: dict[str, str]) -> _Resolved:

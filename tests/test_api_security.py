@@ -11,6 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from patentnav.errors import InvalidInput
 from patentnav.settings import Settings
 from search_api.app import create_app
 from search_api.security import (
@@ -71,7 +72,7 @@ def test_keys_are_stored_as_salted_hashes_only(keyed):
 
 def test_parse_helpers():
     assert parse_scopes("write, read") == ["read", "write"]
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         parse_scopes("read,root")
     assert parse_key("pnk_0123456789ab_" + "x" * 43) == "0123456789ab"
     assert parse_key("pnk_0123456789ab_short") is None
@@ -121,7 +122,7 @@ def test_admin_paths_need_admin(keyed):
 
 
 def test_invalid_or_revoked_keys_are_refused(keyed):
-    settings, store, keys, client = keyed
+    settings, store, _, client = keyed
     r = client.get("/health", headers={"X-API-Key": "pnk_0123456789ab_" + "x" * 43})
     assert error_code(r, 401) == "unauthorized"
     r = client.get("/health", headers={"X-API-Key": "garbage"})

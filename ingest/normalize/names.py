@@ -35,6 +35,7 @@ _SPACES = re.compile(r"\s+")
 _HQ_SUFFIX = re.compile(r"\((?:校?本部|总部)\)$")
 _CAMPUS_SUFFIX = re.compile(r"\((?:[A-Z]区|[^()]{0,8}校区|主校区)\)$")
 _UNIVERSITY_END = re.compile(r"(?:大学|学院|学校)$")
+_TRAILING_BRACKET = re.compile(r"\([^()]*\)$")
 
 #: organisation-type words -> kind; at the same end position the longest word wins
 _KIND_WORDS: dict[str, str] = {
@@ -79,7 +80,7 @@ _SURNAMES_1 = set(
     "明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强"
     "帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓"
     "修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植"
-    "衡富尧闭由牛凤"
+    "衡富尧闭由牛凤赖蔚铁谯燕晏"
 )
 _SURNAMES_2 = {
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
@@ -174,7 +175,11 @@ def classify_holder(name: str, known_universities: Iterable[str] | frozenset[str
         return "other"
     if name in known_universities:
         return "university"
-    kind = _kind_by_words(name)
+    # a trailing bracket usually holds a second name: "XX研究院(XX检测中心)" is an institute
+    base = _TRAILING_BRACKET.sub("", name) or name
+    kind = _kind_by_words(base)
+    if kind == "government" and "公司" in base:
+        kind = "enterprise"  # 供电局 / 管理处 of a company (…有限公司揭阳供电局)
     if kind:
         return kind
     if is_person_name(name):
