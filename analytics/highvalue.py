@@ -374,6 +374,10 @@ def evaluate(facts: PatentFacts, policy: HighValuePolicy) -> HighValueResult:
     return HighValueResult(facts.id, hv, holds, unknown, results, scope)
 
 
+#: patents read per keyset page by :func:`recompute_high_value`
+READ_PAGE = 20_000
+
+
 class ReadOnlyStore(GraphError):
     """The store was opened read-only (e.g. by the API); recompute with the CLI instead."""
 
@@ -468,7 +472,8 @@ def recompute_high_value(
     page_size: int | None = None,
 ) -> RecomputeStats:
     """Decide the criteria for every patent and store ``hv``/``hv_criteria``/``hv_unknown``/
-    ``hv_evidence`` in batches (keyset pages of ``page_size``, default ``settings.batch_size``).
+    ``hv_evidence`` (keyset pages of ``page_size`` patents, default the larger of
+    ``settings.batch_size`` and :data:`READ_PAGE`; writes in batches of ``settings.batch_size``).
     Only patents whose stored values change are written (``written`` in the stats), so a
     recomputation after a small change is much cheaper than the first one.
     """
@@ -483,7 +488,10 @@ def recompute_high_value(
         log.warning("no IN_SEI edges in the graph: the SEI criterion is unknown for every patent")
     if not policy.awards_loaded:
         log.info("no award list loaded: the award criterion is unknown for every patent")
-    size = page_size or settings.batch_size
+    # each keyset page costs a scan of the patent table in LadybugDB (about a second at
+    # 1M patents whatever the page size), so pages are large; writes go in write batches
+    size = page_size or max(settings.batch_size, READ_PAGE)
+    write_size = settings.batch_size
     total = store.count_nodes().get("Patent", 0)
     stats = RecomputeStats(patents=total, as_of=policy.as_of)
     after = ""
@@ -508,9 +516,9 @@ def recompute_high_value(
                 stats.holds.update(res.criteria)
                 stats.unknown.update(res.unknown)
                 stats.by_scope[res.scope.split(":")[0]] += 1
-            if rows:
-                store.write("hv_write", rows=rows)
-                stats.written += len(rows)
+            for start in range(0, len(rows), write_size):
+                store.write("hv_write", rows=rows[start:start + write_size])
+            stats.written += len(rows)
             after = page[-1].id
             bar.update(len(page))
     stats.seconds = time.perf_counter() - t0

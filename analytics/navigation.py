@@ -29,10 +29,11 @@ then every aggregation takes that list as ``$ids``:
   kept only if its fused RRF score is at least ``min_relative_score`` (default 0.1) times
   the best hit's. With RRF k = 60 that keeps patents ranked up to about 240th by one
   retriever alone, or up to about 550th by both, and drops the weak single-retriever
-  tail. The landscape reports how many hits were cut by each rule.
-* ``ipc`` (prefixes): ``nav_scope_ipc`` -- a subclass (``H01M``) matches
-  ``Patent.ipc_subclasses``; shorter prefixes (``H``, ``H01``) match subclasses by
-  prefix; longer ones match ``Patent.ipc_codes`` by prefix (``H01M4`` = ``H01M4/…``).
+  tail. The landscape reports how many hits each rule cut.
+* ``ipc`` (prefixes): a subclass (``H01M``) matches ``Patent.ipc_subclasses``
+  (``nav_scope_ipc_subclass``); with ``nav_scope_ipc``, shorter prefixes (``H``,
+  ``H01``) match subclasses by prefix and longer ones ``Patent.ipc_codes`` by prefix
+  (``H01M4`` = ``H01M4/…``).
 * ``sei``: ``nav_scope_sei`` (the category and every category below it).
 * ``chain`` / ``chain_node``: ``nav_scope_chain`` (``IN_CHAIN_NODE``).
 * ``ids``: an explicit list (used for an organisation's patents).
@@ -340,6 +341,8 @@ def ids_params(store: GraphStore, name: str, ids: Sequence[str]) -> dict[str, An
     more slowly than it splits one string."""
     q = store.query(name)
     if "ids_text" in q.parameters:
+        if any("\n" in i for i in ids):
+            raise InvalidInput("patent ids must not contain line breaks")
         return {"ids_text": "\n".join(ids)}
     return {"ids": list(ids)}
 
@@ -595,8 +598,7 @@ class NavigationService:
             ids, info["text"] = timer.run("search", lambda: self._text_ids(topic.q, filters, options))
             sets.append(ids)
         if topic.ipc:
-            sets.append(sorted(r["id"] for r in timer.run(
-                "nav_scope_ipc", lambda: self.store.run("nav_scope_ipc", prefixes=list(topic.ipc)))))
+            sets.append(timer.run("nav_scope_ipc", lambda: self._ipc_ids(topic.ipc)))
         if topic.sei:
             sets.append(sorted(r["id"] for r in timer.run(
                 "nav_scope_sei", lambda: self.store.run("nav_scope_sei", sei=topic.sei))))
@@ -616,6 +618,16 @@ class NavigationService:
             ids = [i for i in ids if i in kept]
         info["after_filters"] = len(ids)
         return ids, info
+
+    def _ipc_ids(self, prefixes: Sequence[str]) -> list[str]:
+        """Patents under any of the prefixes: a plain subclass takes the fast query."""
+        found: set[str] = set()
+        for sub in (p for p in prefixes if len(p) == 4):
+            found.update(r["id"] for r in self.store.run("nav_scope_ipc_subclass", subclass=sub))
+        other = [p for p in prefixes if len(p) != 4]
+        if other:
+            found.update(r["id"] for r in self.store.run("nav_scope_ipc", prefixes=other))
+        return sorted(found)
 
     def _text_ids(self, q: str, filters: NavFilters, options: LandscapeOptions
                   ) -> tuple[list[str], dict[str, Any]]:
@@ -855,11 +867,16 @@ class NavigationService:
 
 
 def kmeans(vecs: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """k-means labels and unit-length centroids (scikit-learn, deterministic seed)."""
-    from sklearn.cluster import KMeans
+    """k-means labels and unit-length centroids (scikit-learn, deterministic seed).
 
-    model = KMeans(n_clusters=k, n_init=4, random_state=seed)
-    labels = model.fit_predict(vecs)
+    Runs single-threaded: on a small, shared machine BLAS/OpenMP threads fighting over
+    the cores made it ~20x slower than one thread."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    model = KMeans(n_clusters=k, n_init=2, random_state=seed)
+    with threadpool_limits(limits=1):
+        labels = model.fit_predict(vecs)
     cents = model.cluster_centers_.astype(np.float32)
     norms = np.linalg.norm(cents, axis=1, keepdims=True)
     norms[norms == 0] = 1.0

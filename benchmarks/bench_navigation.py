@@ -150,15 +150,27 @@ def build(store: EmbeddedStore, g: NavGenerated, silent: bool) -> float:
     return time.perf_counter() - t0
 
 
+CPU_MS: list[float] = []
+
+
 def latency(fn, runs: int) -> tuple[float, float, object]:
+    """Warm median and p95 wall-clock ms of ``fn`` (one warm-up run first); the median
+    process CPU ms (all threads, LadybugDB's workers included) goes to ``CPU_MS[-1]`` --
+    on a shared machine it is the steadier figure."""
     out = fn()  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        a = time.perf_counter()
+        a, c = time.perf_counter(), time.process_time()
         out = fn()
         times.append((time.perf_counter() - a) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
     times.sort()
+    CPU_MS.append(statistics.median(cpu))
     return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], out
+
+
+def cpu() -> str:
+    return f"cpu {CPU_MS[-1]:7.0f}"
 
 
 def main() -> None:
@@ -210,20 +222,20 @@ def main() -> None:
         nav = NavigationService(store)
         opts = LandscapeOptions(clusters=False)
         print(f"\nlandscape, topic = IPC subclass {sub} ({counts[sub]:,} patents), all sections but "
-              f"clusters; warm, {args.runs} runs (median / p95 ms)")
+              f"clusters; warm, {args.runs} runs (median / p95 wall ms, median process CPU ms)")
         med, p95, land = latency(lambda: nav.landscape(Topic(ipc=(sub,)), options=opts), args.runs)
-        print(f"  by IPC prefix ($prefixes -> ids)   {med:9.0f} {p95:9.0f}   patents {land.patents:,}")
+        print(f"  by IPC prefix ($prefixes -> ids)   {med:9.0f} {p95:9.0f}  {cpu()}   patents {land.patents:,}")
         print("    per step (last run, ms): " + json.dumps(land.meta["timings_ms"]))
         med, p95, land2 = latency(lambda: nav.landscape(Topic(ids=tuple(ids)), options=opts), args.runs)
-        print(f"  by explicit id list ($ids)         {med:9.0f} {p95:9.0f}   patents {land2.patents:,}")
+        print(f"  by explicit id list ($ids)         {med:9.0f} {p95:9.0f}  {cpu()}   patents {land2.patents:,}")
         print("    per step (last run, ms): " + json.dumps(land2.meta["timings_ms"]))
         assert land.sections["holders"] == land2.sections["holders"]
         med, p95, land3 = latency(lambda: nav.landscape(Topic(ipc=(sub,)), options=LandscapeOptions(
             clusters=False, sections=("trend", "holders", "ipc_subclasses"))), args.runs)
-        print(f"  trend + holders + IPC only         {med:9.0f} {p95:9.0f}")
+        print(f"  trend + holders + IPC only         {med:9.0f} {p95:9.0f}  {cpu()}")
         med, p95, _ = latency(lambda: nav.landscape(Topic(ipc=(sub,)), options=LandscapeOptions(
             clusters=False, sections=("holders",), limit=20), ).group_by("holder"), args.runs)
-        print(f"  group_by=holder                    {med:9.0f} {p95:9.0f}")
+        print(f"  group_by=holder                    {med:9.0f} {p95:9.0f}  {cpu()}")
 
         rng = np.random.default_rng(1)
         vecs = rng.normal(size=(3000, 256)).astype(np.float32)
@@ -236,7 +248,7 @@ def main() -> None:
 
         med, p95, _ = latency(clusters, max(1, args.runs // 2))
         print(f"  clusters alone (k-means k={auto_k(3000)} + keywords over 3,000 vectors, 256-d) "
-              f"{med:6.0f} {p95:6.0f}")
+              f"{med:6.0f} {p95:6.0f}  {cpu()}")
 
         # -- competitors ---------------------------------------------------------------------
         per_org = np.bincount(g.app_org, minlength=len(g.orgs))
@@ -247,11 +259,11 @@ def main() -> None:
         print(f"\ncompetitor ranking (IPC basis, no vector index), 20 competitors from a pool of 100")
         for name, n_apps in ((big, int(per_org.max())), (mid, int(per_org[mid_i]))):
             med, p95, res = latency(lambda: orgs.competitors(name, limit=20), args.runs)
-            print(f"  {name} (~{n_apps:,} patents)   {med:9.0f} {p95:9.0f}   "
+            print(f"  {name} (~{n_apps:,} patents)   {med:9.0f} {p95:9.0f}  {cpu()}   "
                   f"top: {res.competitors[0]['name']} ipc_cos {res.competitors[0]['ipc_cosine']}")
             print("    per step (last run, ms): " + json.dumps(res.meta["timings_ms"]))
         med, p95, _ = latency(lambda: orgs.compare([big, mid]), args.runs)
-        print(f"  compare the two                    {med:9.0f} {p95:9.0f}")
+        print(f"  compare the two                    {med:9.0f} {p95:9.0f}  {cpu()}")
 
         # -- chains -----------------------------------------------------------------------------
         chains = ChainService(store)
@@ -260,12 +272,12 @@ def main() -> None:
         print(f"\nchains ({len(listed)} chains); largest: {top_chain['id']} {top_chain['name']} "
               f"({top_chain['patents']:,} patents, {top_chain['segments']} segments)")
         med, p95, _ = latency(chains.list_chains, args.runs)
-        print(f"  chain list                         {med:9.0f} {p95:9.0f}")
+        print(f"  chain list                         {med:9.0f} {p95:9.0f}  {cpu()}")
         med, p95, m = latency(lambda: chains.chain_map(top_chain["id"]), args.runs)
-        print(f"  chain map                          {med:9.0f} {p95:9.0f}   local share "
+        print(f"  chain map                          {med:9.0f} {p95:9.0f}  {cpu()}   local share "
               f"{m.totals['national_share']}")
         med, p95, gp = latency(lambda: chains.gaps(top_chain["id"]), args.runs)
-        print(f"  gap analysis                       {med:9.0f} {p95:9.0f}   weak: {gp.weak}")
+        print(f"  gap analysis                       {med:9.0f} {p95:9.0f}  {cpu()}   weak: {gp.weak}")
         print(f"\npeak RSS                  {peak_rss_mb():8.0f} MB; load average now {os.getloadavg()[0]:.1f}")
     finally:
         store.close()

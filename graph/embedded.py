@@ -6,22 +6,24 @@ and relationship tables, rendered here from :data:`graph.schema.SCHEMA`.
 Bulk writes
 -----------
 Rows are turned into typed Arrow columns (one list comprehension per column, no
-per-row Python beyond that) and written in chunks:
+per-row Python beyond that), checked against the schema, and written in chunks:
 
-- nodes: one query finds which ids of the chunk already exist; new ones are loaded with
-  ``COPY <Label> FROM <arrow table>`` (or, for a few rows into a big table, a
-  ``LOAD FROM ... CREATE``, which is cheaper than a COPY's fixed cost); existing ones
-  are compared with what is stored and only changed values are written with
+- nodes: duplicates inside a chunk are merged (later non-None values win); one query
+  finds which ids already exist (skipped while the table is empty); new ones are loaded
+  with ``COPY <Label> FROM <arrow table>`` (a few rows into a big table go through
+  ``LOAD FROM ... CREATE`` instead, cheaper than a COPY's fixed cost); existing ones are
+  compared with what is stored and only changed values are written, with
   ``LOAD FROM ... MATCH ... SET n.p = coalesce(v, n.p)``.
-- relationships: rows whose endpoints do not exist are dropped (and not counted); new
-  (src, dst) pairs are COPYed, existing ones get their changed properties through
-  ``MERGE``. A relationship is unique per (type, src, dst).
+- relationships: rows whose endpoints do not exist are dropped (and not counted);
+  duplicates are merged; new (src, dst) pairs are COPYed and existing ones get their
+  changed properties through ``MERGE``. Small batches into a non-empty table go through
+  ``LOAD FROM ... MERGE`` directly. A relationship is unique per (type, src, dst).
 
-COPY has a fixed cost that grows with the table (about 0.5 s for nodes and 2-3 s for
-relationships once a table holds a million rows, against milliseconds when it is
-empty), so **pass whole iterables** (a generator over a file is fine): the store cuts
-them into chunks of ``copy_batch_size`` nodes / ``rel_copy_batch_size`` relationships
-itself. Many small calls are correct but slow.
+COPY has a fixed cost that grows with the tables (~70 ms when empty; ~0.5 s for a node
+table and 1-5 s for a relationship table once the endpoint tables hold a million nodes),
+so **pass whole iterables** (a generator over a file is fine): the store cuts them into
+chunks itself. Many small calls are correct but slow. COPY runs single-threaded by
+default (see ``copy_threads``).
 
 Concurrency
 -----------
@@ -155,15 +157,17 @@ class EmbeddedStore(GraphStore):
         schema: Schema = SCHEMA,
         registry: QueryRegistry | None = None,
         batch_size: int = 5000,
-        copy_batch_size: int = 500_000,
-        rel_copy_batch_size: int = 2_000_000,
+        copy_batch_size: int = 1_000_000,
+        rel_copy_batch_size: int = 4_000_000,
+        copy_batch_bytes: int = 1 << 30,
         copy_min_rows: int = 20_000,
         copy_min_rows_empty: int = 2_000,
         rel_copy_min_rows: int = 50_000,
         copy_threads: int = 1,
     ) -> None:
         """``batch_size`` rows per row-wise statement (updates, MERGE, small creates);
-        ``copy_batch_size`` / ``rel_copy_batch_size`` rows per COPY chunk;
+        ``copy_batch_size`` / ``rel_copy_batch_size`` rows per COPY chunk, and at most
+        ``copy_batch_bytes`` of Arrow data (long abstracts make big rows);
         ``copy_min_rows`` / ``copy_min_rows_empty``: below this many new rows in a
         non-empty / empty table, nodes are written with a statement instead of a COPY
         (COPY has a fixed cost: ~70 ms on an empty table, ~0.5 s on a table of a million
@@ -179,6 +183,7 @@ class EmbeddedStore(GraphStore):
         self.read_only = bool(getattr(database, "read_only", False))
         self.copy_batch_size = copy_batch_size
         self.rel_copy_batch_size = rel_copy_batch_size
+        self.copy_batch_bytes = copy_batch_bytes
         self.copy_min_rows = copy_min_rows
         self.copy_min_rows_empty = copy_min_rows_empty
         self.rel_copy_min_rows = rel_copy_min_rows
@@ -400,13 +405,14 @@ class EmbeddedStore(GraphStore):
         """Arrow tables of up to ``size`` rows, converted ``batch_size``-wise as rows arrive
         (so a generator's dicts are released early); yields (table, input row count)."""
         parts: list[pa.Table] = []
-        count = 0
+        count = nbytes = 0
         for part in batched(rows, min(size, max(self.batch_size, 10_000))):
             parts.append(convert(part))
             count += len(part)
-            if count >= size:
+            nbytes += parts[-1].nbytes
+            if count >= size or nbytes >= self.copy_batch_bytes:
                 yield pa.concat_tables(parts), count
-                parts, count = [], 0
+                parts, count, nbytes = [], 0, 0
         if parts:
             yield pa.concat_tables(parts), count
 
@@ -421,8 +427,10 @@ class EmbeddedStore(GraphStore):
             if name in keys:
                 values = [r.get(name) for r in rows]
                 if name == nt.key:
-                    check_ids(nt.label, name, values)
-                else:
+                    arrays.append(_key_array(nt.label, name, values))
+                    names.append(name)
+                    continue
+                if prop_type in _PYTHON_CHECKED:
                     check_column(nt.label, name, prop_type, values)
                 arrays.append(_to_arrow(nt.label, name, values, arrow_type))
             else:
@@ -433,13 +441,14 @@ class EmbeddedStore(GraphStore):
     def _upsert_node_chunk(self, nt: NodeType, chunk: tuple[pa.Table, int]) -> int:
         table, n_rows = chunk
         key = nt.key
-        if pc.count_distinct(table[key]).as_py() < table.num_rows:
+        unique_ids = pc.unique(table[key])
+        if len(unique_ids) < table.num_rows:
             table = _merge_table(table, [key])
         empty = self._count(f"(n:{_q(nt.label)})", name="upsert_nodes") == 0
         if empty:
             new, old = table, table.slice(0, 0)
         else:
-            found = self._existing_ids(nt.label, key, table[key])
+            found = self._existing_ids(nt.label, key, unique_ids)
             mask = pc.is_in(table[key], value_set=found)
             new, old = table.filter(pc.invert(mask)), table.filter(mask)
         if new.num_rows:
@@ -454,7 +463,8 @@ class EmbeddedStore(GraphStore):
         return n_rows
 
     def _existing_ids(self, label: str, key: str, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
-        probe = pa.table({"k_id": pc.unique(ids)})
+        """Which of ``ids`` (distinct) exist as ``label`` nodes."""
+        probe = pa.table({"k_id": ids})
         found = self._arrow(
             f"LOAD FROM $t MATCH (n:{_q(label)} {{{_q(key)}: k_id}}) RETURN n.{_q(key)} AS k_id",
             {"t": probe},
@@ -554,9 +564,7 @@ class EmbeddedStore(GraphStore):
         for k in REL_KEYS:
             if k not in keys:
                 raise SchemaError(f"{rt.type} rows need {k!r}")
-            values = [r.get(k) for r in rows]
-            check_ids(rt.type, k, values)
-            arrays.append(_to_arrow(rt.type, k, values, pa.string()))
+            arrays.append(_key_array(rt.type, k, [r.get(k) for r in rows]))
             names.append(k)
         types = {p.name: p.type for p in rt.props}
         for name, db_type in self._table_columns(rt.type):
@@ -564,7 +572,8 @@ class EmbeddedStore(GraphStore):
             arrow_type = ARROW_TYPES[prop_type]
             if name in keys:
                 values = [r.get(name) for r in rows]
-                check_column(rt.type, name, prop_type, values)
+                if prop_type in _PYTHON_CHECKED:
+                    check_column(rt.type, name, prop_type, values)
                 arrays.append(_to_arrow(rt.type, name, values, arrow_type))
             else:
                 arrays.append(pa.nulls(len(rows), arrow_type))
@@ -575,12 +584,12 @@ class EmbeddedStore(GraphStore):
         props = [c for c in table.column_names if c not in REL_KEYS]
         # 1. keep rows whose endpoints exist
         if s == d:
-            found = self._existing_ids(s, self.schema.node(s).key,
-                                       pa.chunked_array(table["src"].chunks + table["dst"].chunks))
+            found = self._existing_ids(s, self.schema.node(s).key, pc.unique(
+                pa.chunked_array(table["src"].chunks + table["dst"].chunks)))
             ok = pc.and_(pc.is_in(table["src"], value_set=found), pc.is_in(table["dst"], value_set=found))
         else:
-            found_src = self._existing_ids(s, self.schema.node(s).key, table["src"])
-            found_dst = self._existing_ids(d, self.schema.node(d).key, table["dst"])
+            found_src = self._existing_ids(s, self.schema.node(s).key, pc.unique(table["src"]))
+            found_dst = self._existing_ids(d, self.schema.node(d).key, pc.unique(table["dst"]))
             ok = pc.and_(pc.is_in(table["src"], value_set=found_src),
                          pc.is_in(table["dst"], value_set=found_dst))
         table = table.filter(ok)
@@ -589,7 +598,7 @@ class EmbeddedStore(GraphStore):
             return 0
         # 2. one row per (src, dst)
         keys = _pair_keys(_as_array(table["src"], pa.string()), _as_array(table["dst"], pa.string()))
-        if pc.count_distinct(keys).as_py() < table.num_rows:
+        if len(pc.unique(keys)) < table.num_rows:
             table = _merge_table(table, list(REL_KEYS))
             keys = _pair_keys(_as_array(table["src"], pa.string()), _as_array(table["dst"], pa.string()))
         # 3. which pairs exist already
@@ -660,6 +669,19 @@ def _schema_type(db_type: str) -> str:
     if db_type not in ARROW_TYPES:
         raise SchemaError(f"stored column type {db_type} is not a schema type")
     return db_type
+
+
+#: types Arrow would convert silently (int from float, date from int, list from str,
+#: double from bool); the others (STRING, BOOLEAN) are checked by the conversion itself
+_PYTHON_CHECKED = frozenset({"INT64", "DOUBLE", "DATE", "STRING[]"})
+
+
+def _key_array(owner: str, name: str, values: list[Any]) -> pa.Array:
+    """A key column (id / src / dst): non-empty strings only."""
+    arr = _to_arrow(owner, name, values, pa.string())
+    if arr.null_count or pc.any(pc.equal(arr, "")).as_py():
+        raise SchemaError(f"{owner} rows need a non-empty string {name!r}")
+    return arr
 
 
 def _to_arrow(owner: str, name: str, values: list[Any], arrow_type: pa.DataType) -> pa.Array:

@@ -52,3 +52,15 @@ def test_ci_runs_the_readme_test_command():
     m = re.search(r"<!-- test-command -->\s*```(?:bash|sh)?\n(.+?)\n```", README, re.S)
     assert m, "README lacks the marked test command block"
     assert m.group(1).strip() in ci
+
+
+def test_readme_generated_sections_are_current():
+    """The schema and CLI tables in README.md match the code (tools/update_readme.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "update_readme", PROJECT_ROOT / "tools" / "update_readme.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.render(README) == README, "README is stale: run tools/update_readme.py"

@@ -380,3 +380,26 @@ def test_demo_lithium_battery_text_topic(demo):
     # holders come only from the PatSnap rows: coverage says how few have applicants
     cov = land.coverage["fields"]["applicant"]
     assert 0 < cov["patents"] < land.patents
+
+
+# -- the queries ------------------------------------------------------------------------------------
+def _body(text: str) -> str:
+    return "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("//")).strip()
+
+
+def test_every_navigation_query_has_both_dialects_and_no_drift():
+    """The embedded variants differ from the Neo4j text only in how ids arrive ($ids_text
+    split in the database) and in the string function for main groups."""
+    from queries.registry import default_registry
+
+    reg = default_registry()
+    names = [n for n in reg.names if n.startswith("nav_")]
+    assert len(names) >= 30
+    for name in names:
+        emb, neo = reg.get(name, "embedded"), reg.get(name, "neo4j")
+        assert emb.mode == neo.mode == "read" and emb.doc and neo.doc
+        if emb.dialect == "embedded":
+            canon = (_body(emb.text).replace("string_split($ids_text, '\\n')", "$ids")
+                     .replace("split_part(c, '/', 1)", "split(c, '/')[0]"))
+            assert canon == _body(neo.text), name
+            assert ("ids_text" in emb.parameters) == ("ids" in neo.parameters), name

@@ -1,0 +1,9 @@
+// mode: read
+// doc: Citations received by patents of $ids (CITES to them), grouped by the first applicant of the citing patent ('' when it has none); rows {org_id, org_name, citations, citing_patents}. Embedded variant: the ids arrive as one newline-joined string $ids_text (LadybugDB converts a long list parameter slowly).
+UNWIND string_split($ids_text, '\n') AS pid
+MATCH (p:Patent {id: pid})<-[:CITES]-(q:Patent)
+OPTIONAL MATCH (q)-[a:APPLIED_BY]->(o:Organization)
+WHERE a.ord = 0
+RETURN coalesce(o.id, '') AS org_id, o.name AS org_name, count(*) AS citations,
+       count(DISTINCT q.id) AS citing_patents
+ORDER BY citations DESC, org_id

@@ -1,0 +1,11 @@
+// mode: read
+// doc: The $limit organisations that applied for (APPLIED_BY) most patents of $ids; rows {id, name, kind, is_chongqing, region_code, patents}, most patents first. Embedded variant: the ids arrive as one newline-joined string $ids_text (LadybugDB converts a long list parameter slowly).
+UNWIND string_split($ids_text, '\n') AS pid
+MATCH (p:Patent {id: pid})
+OPTIONAL MATCH (p)-[:APPLIED_BY]->(o:Organization)
+WITH o, count(*) AS patents
+WHERE o IS NOT NULL
+RETURN o.id AS id, o.name AS name, o.kind AS kind, o.is_chongqing AS is_chongqing,
+       o.region_code AS region_code, patents
+ORDER BY patents DESC, id
+LIMIT $limit
