@@ -22,10 +22,11 @@ by the counterpart patent's first applicant, plus the sum of ``cited_count``).
 
 Competitors
 -----------
-Candidates are (a) organisations with patents in the organisation's 30 most frequent
-IPC subclasses (``nav_competitor_candidates``, the ``pool`` with most such patents) and
-(b) applicants of the ``neighbours`` patents nearest to the organisation's embedding
-centroid in the search index (the ``pool`` most frequent). Each candidate gets
+Candidates are (a) organisations with patents in the organisation's 20 most frequent
+IPC subclasses (``nav_competitor_candidates``, the ``pool`` -- default 50 -- with most
+such patents) and (b) applicants of the ``neighbours`` (default 300) patents nearest to
+the organisation's embedding centroid in the search index (the ``pool`` most frequent).
+Each candidate gets
 
 * ``ipc_cosine`` -- cosine of the two IPC count vectors (patents per subclass, or per
   main group with ``level="main_group"``);
@@ -67,7 +68,6 @@ from analytics.navigation import (
     LandscapeOptions,
     NavigationService,
     Timer,
-    coverage_table,
     even_sample,
     ids_params,
     patent_vectors,
@@ -83,7 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 LEVELS = ("subclass", "main_group")
-TOP_CODES = 30
+TOP_CODES = 20
 PROFILE_SECTIONS = ("trend", "kinds", "status", "ipc_subclasses", "ipc_groups", "clusters",
                     "top_cited", "regions", "inventors")
 
@@ -234,7 +234,7 @@ class OrgService:
     """Profiles, competitors and comparisons over a graph store (and, for the embedding
     parts, the hybrid searcher)."""
 
-    def __init__(self, store: GraphStore, searcher: "HybridSearcher | None" = None, *,
+    def __init__(self, store: GraphStore, searcher: HybridSearcher | None = None, *,
                  nav: NavigationService | None = None) -> None:
         self.store = store
         self.searcher = searcher
@@ -297,7 +297,7 @@ class OrgService:
 
     # -- competitors ------------------------------------------------------------------------------
     def competitors(self, name: str, *, limit: int = 20, level: str = "subclass",
-                    w_ipc: float = 0.5, w_emb: float = 0.5, pool: int = 100,
+                    w_ipc: float = 0.5, w_emb: float = 0.5, pool: int = 50,
                     neighbours: int = 300, max_vectors: int = 500) -> CompetitorResult:
         if level not in LEVELS:
             raise InvalidInput(f"level must be one of {', '.join(LEVELS)}")
@@ -511,5 +511,12 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return (v / n).astype(np.float32) if n else v.astype(np.float32)
 
 
-__all__ = ["OrgService", "OrgProfile", "CompetitorResult", "Comparison", "resolve_org", "cosine",
-           "KIND_ZH"]
+__all__ = [
+    "KIND_ZH",
+    "Comparison",
+    "CompetitorResult",
+    "OrgProfile",
+    "OrgService",
+    "cosine",
+    "resolve_org",
+]

@@ -120,11 +120,7 @@ HOLDER_KIND_ZH = {
 }
 #: patent boilerplate left out of cluster keywords (on top of the search stop words)
 PATENT_STOPWORDS = frozenset(
-    "一种 方法 装置 系统 及其 设备 所述 本发明 实用新型 包括 用于 设置 提供 通过 进行 其中 以及 "
-    "结构 组件 具有 技术 领域 实现 采用 能够 可以 使得 解决 问题 效果 有效 提高 一个 多个 至少 "
-    "第一 第二 连接 固定 位于 相对 两侧 一端 另一端 内部 外部 之间 上端 下端 表面 本申请 申请 "
-    "公开 发明 制备 步骤 得到 根据 基于 利用 使用 方便 简单 所示 如图 进一步 优选 该方 其特征 "
-    "特征 在于".split()
+    ["一种", "方法", "装置", "系统", "及其", "设备", "所述", "本发明", "实用新型", "包括", "用于", "设置", "提供", "通过", "进行", "其中", "以及", "结构", "组件", "具有", "技术", "领域", "实现", "采用", "能够", "可以", "使得", "解决", "问题", "效果", "有效", "提高", "一个", "多个", "至少", "第一", "第二", "连接", "固定", "位于", "相对", "两侧", "一端", "另一端", "内部", "外部", "之间", "上端", "下端", "表面", "本申请", "申请", "公开", "发明", "制备", "步骤", "得到", "根据", "基于", "利用", "使用", "方便", "简单", "所示", "如图", "进一步", "优选", "该方", "其特征", "特征", "在于"]
 )
 _IPC_PREFIX = re.compile(r"^[A-H](\d{2}([A-Z](\d{1,4}(/\d{0,6})?)?)?)?$")
 _REGION = re.compile(r"^\d{6}$")
@@ -361,7 +357,7 @@ class Timer:
             self.ms[label] = round(self.ms.get(label, 0.0) + (time.perf_counter() - t0) * 1000, 1)
 
 
-def patent_vectors(searcher: "HybridSearcher", ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+def patent_vectors(searcher: HybridSearcher, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """(ids found in the vector index, their unit-normalised vectors), in input order."""
     if not ids:
         return [], np.zeros((0, 0), dtype=np.float32)
@@ -572,7 +568,7 @@ class NavigationService:
     def __init__(
         self,
         store: GraphStore,
-        searcher: "HybridSearcher | None" = None,
+        searcher: HybridSearcher | None = None,
         *,
         home_region: str = HOME_REGION,
         tokenizer: Any = None,
@@ -855,7 +851,7 @@ class NavigationService:
             kws = [{"term": t, "score": s} for t, s in keywords[c]]
             out.append({
                 "cluster": c, "label": "、".join(k_["term"] for k_ in kws[:3]) or f"主题{c + 1}",
-                "patents": int(len(members)), "share": share(len(members), len(kept)),
+                "patents": len(members), "share": share(len(members), len(kept)),
                 "keywords": kws, "chongqing": cq,
                 "mean_app_year": round(float(np.mean(years)), 1) if years else None,
                 "examples": [{"id": kept[i], "title": texts.get(kept[i], {}).get("title")} for i in best],

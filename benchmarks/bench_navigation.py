@@ -45,11 +45,11 @@ import numpy as np
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_graph import SOURCE, Generated, peak_rss_mb  # noqa: E402
+from bench_graph import SOURCE, Generated, peak_rss_mb
 
-from analytics.chains import ChainService  # noqa: E402
-from analytics.competitors import OrgService  # noqa: E402
-from analytics.navigation import (  # noqa: E402
+from analytics.chains import ChainService
+from analytics.competitors import OrgService
+from analytics.navigation import (
     LandscapeOptions,
     NavigationService,
     Topic,
@@ -57,8 +57,8 @@ from analytics.navigation import (  # noqa: E402
     cluster_keywords,
     kmeans,
 )
-from graph.embedded import EmbeddedStore  # noqa: E402
-from patentnav.settings import Settings  # noqa: E402
+from graph.embedded import EmbeddedStore
+from patentnav.settings import Settings
 
 CQ_DISTRICTS = ["500103", "500104", "500105", "500106", "500107", "500108", "500112", "500113",
                 "500116", "500117", "500118", "500120", "500151", "500000"]
@@ -166,7 +166,7 @@ def latency(fn, runs: int) -> tuple[float, float, object]:
         cpu.append((time.process_time() - c) * 1000)
     times.sort()
     CPU_MS.append(statistics.median(cpu))
-    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], out
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], out
 
 
 def cpu() -> str:
@@ -212,7 +212,7 @@ def main() -> None:
         assert nodes["Patent"] == args.n, f"the graph at {db} holds {nodes['Patent']:,} patents"
 
         # -- the topic: the subclass whose patent count is closest to --topic ---------------
-        subs_per_patent = [set(c[:4] for c in g.ipc_codes[g.ipc_ptr[i]:g.ipc_ptr[i + 1]]) for i in range(g.n)]
+        subs_per_patent = [{c[:4] for c in g.ipc_codes[g.ipc_ptr[i]:g.ipc_ptr[i + 1]]} for i in range(g.n)]
         counts: dict[str, int] = {}
         for s in subs_per_patent:
             for x in s:
@@ -230,7 +230,7 @@ def main() -> None:
         print(f"  by explicit id list ($ids)         {med:9.0f} {p95:9.0f}  {cpu()}   patents {land2.patents:,}")
         print("    per step (last run, ms): " + json.dumps(land2.meta["timings_ms"]))
         assert land.sections["holders"] == land2.sections["holders"]
-        med, p95, land3 = latency(lambda: nav.landscape(Topic(ipc=(sub,)), options=LandscapeOptions(
+        med, p95, _ = latency(lambda: nav.landscape(Topic(ipc=(sub,)), options=LandscapeOptions(
             clusters=False, sections=("trend", "holders", "ipc_subclasses"))), args.runs)
         print(f"  trend + holders + IPC only         {med:9.0f} {p95:9.0f}  {cpu()}")
         med, p95, _ = latency(lambda: nav.landscape(Topic(ipc=(sub,)), options=LandscapeOptions(
@@ -240,7 +240,7 @@ def main() -> None:
         rng = np.random.default_rng(1)
         vecs = rng.normal(size=(3000, 256)).astype(np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        toks = [set(f"词{j}" for j in rng.integers(0, 400, size=12)) for _ in range(3000)]
+        toks = [{f"词{j}" for j in rng.integers(0, 400, size=12)} for _ in range(3000)]
 
         def clusters():
             labels, _ = kmeans(vecs, auto_k(3000), 0)
@@ -256,9 +256,9 @@ def main() -> None:
         mid_i = int(np.argmin(np.abs(per_org - 5000)))
         mid = g.orgs[mid_i]
         orgs = OrgService(store)
-        print(f"\ncompetitor ranking (IPC basis, no vector index), 20 competitors from a pool of 100")
+        print("\ncompetitor ranking (IPC basis, no vector index), 20 competitors from a candidate pool of 50")
         for name, n_apps in ((big, int(per_org.max())), (mid, int(per_org[mid_i]))):
-            med, p95, res = latency(lambda: orgs.competitors(name, limit=20), args.runs)
+            med, p95, res = latency(lambda name=name: orgs.competitors(name, limit=20), args.runs)
             print(f"  {name} (~{n_apps:,} patents)   {med:9.0f} {p95:9.0f}  {cpu()}   "
                   f"top: {res.competitors[0]['name']} ipc_cos {res.competitors[0]['ipc_cosine']}")
             print("    per step (last run, ms): " + json.dumps(res.meta["timings_ms"]))

@@ -258,6 +258,25 @@ class Stages:
         np.save(f, v)
         return v
 
+    def token_chunks(self, tokenizer, size: int = 50_000):
+        """The cached document tokens in chunks (whole 1M token lists as Python strings
+        would take ~6 GB)."""
+        f = self.cache / f"tokens_{self.args.n}_{self.args.seed}.txt"
+        if not f.exists() or self.args.no_cache:
+            toks = self.tokens(tokenizer)
+            for s in range(0, len(toks), size):
+                yield toks[s:s + size]
+            return
+        chunk: list[list[str]] = []
+        with open(f, encoding="utf-8") as fh:
+            for line in fh:
+                chunk.append(line.rstrip("\n").split(" ") if line.strip() else [])
+                if len(chunk) == size:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
     def tokens(self, tokenizer) -> list[list[str]]:
         f = self.cache / f"tokens_{self.args.n}_{self.args.seed}.txt"
         if f.exists() and not self.args.no_cache:
@@ -359,7 +378,7 @@ def ann_study(st: Stages, encoder) -> None:
                   f"p50 {pct(lat, 50):.2f} ms  p95 {pct(lat, 95):.2f} ms", flush=True)
 
     nlist = 4096
-    for kind in ("IVFFlat", "IVFSQ8"):
+    for kind in [k for k in ("IVFFlat", "IVFSQ8") if k in st.args.ann_kinds]:
         quantizer = faiss.IndexFlatIP(d)
         if kind == "IVFFlat":
             idx = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -377,11 +396,11 @@ def ann_study(st: Stages, encoder) -> None:
         print(f"{kind} nlist={nlist}: train {tt:.1f}s add {ta:.1f}s  "
               f"size {faiss.serialize_index(idx).nbytes / 1e6:.0f} MB", flush=True)
         idx.nprobe = 64
-        evaluate(kind, idx, lambda v: setattr(idx, "nprobe", v), (16, 32, 64, 128))
+        evaluate(kind, idx, lambda v: setattr(idx, "nprobe", v), (16, 32, 64, 128, 256, 512))
         idx.nprobe = 64
         del idx
         gc.collect()
-    for ef_c in (st.settings.hnsw_ef_construction,):
+    for ef_c in (st.settings.hnsw_ef_construction,) if "HNSW" in st.args.ann_kinds else ():
         idx = faiss.IndexHNSWFlat(d, st.settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         idx.hnsw.efConstruction = ef_c
         with omp_threads(2):
@@ -529,7 +548,6 @@ def full_bench(st: Stages, settings, encoder) -> None:
     from embeddings.build import make_tokenizer
 
     tokenizer = make_tokenizer(settings)
-    tokens = st.tokens(tokenizer)
     bundle = IndexBundle.empty(encoder, settings, tokenizer=tokenizer)
     T = st.timings
     r0 = rss_mb()
@@ -539,8 +557,11 @@ def full_bench(st: Stages, settings, encoder) -> None:
     print(f"FAISS {bundle.vector.kind} (nlist {bundle.vector.nlist}): {T['faiss_s']:.1f}s "
           f"(RSS {rss_mb():.0f} MB)", flush=True)
     t = time.perf_counter()
-    bundle.keyword.add_tokens(ids, tokens, rebuild=False)
-    del tokens
+    done = 0
+    for chunk in st.token_chunks(tokenizer):
+        bundle.keyword.add_tokens(ids[done:done + len(chunk)], chunk, rebuild=False)
+        done += len(chunk)
+    assert done == len(ids), (done, len(ids))
     gc.collect()
     T["bm25_vocab_s"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -716,6 +737,8 @@ def main(argv=None) -> None:
     ap.add_argument("--progress", action="store_true", help="show progress bars")
     ap.add_argument("--ann-study", action="store_true", help="compare IVF/HNSW on the vectors")
     ap.add_argument("--bm25-compare", action="store_true", help="bm25s vs rank-bm25")
+    ap.add_argument("--ann-kinds", nargs="+", default=["IVFFlat", "IVFSQ8", "HNSW"],
+                    help="index kinds compared by --ann-study")
     ap.add_argument("--stage", choices=("vectors", "tokens"), help="only prepare this cache")
     ap.add_argument("--rank-bm25-mem-gb", type=float, default=10.0,
                     help="address-space cap while rank-bm25 builds at full size")

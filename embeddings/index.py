@@ -4,19 +4,30 @@ Kinds (chosen automatically from the collection size)
 ------------------------------------------------------
 * ``flat`` -- exact search (``IndexIDMap2(IndexFlatIP)``) for collections of at most
   ``settings.exact_index_max`` vectors.
-* ``ivf`` -- approximate search (``IndexIVFFlat``, inner product, hashtable direct map)
-  above that. IVF was chosen over HNSW after measuring both at 1M real-encoder vectors
-  (``benchmarks/bench_search.py --ann-study``; figures in the search engineer's report):
-  FAISS HNSW cannot remove vectors, so deletes and replacements would need tombstones and
-  rebuilds, and its filtered search degrades badly under selective filters, while IVF
-  removes ids natively, builds an order of magnitude faster, and stays exact under
-  selective filters by widening ``nprobe`` (see :meth:`VectorIndex.search_ints`).
+* above that, the ANN kind named by ``settings.ann_kind``:
+
+  - ``hnsw`` (default) -- ``IndexHNSWFlat`` (inner product). FAISS HNSW cannot remove
+    vectors, so the index keeps its own position <-> int-id arrays and a **tombstone**
+    mask: a delete marks the position dead, a replacement marks the old position dead
+    and appends the new vector; every search excludes dead positions through an
+    ``IDSelectorBitmap``. When dead positions pass ``tombstone_max`` of the index,
+    :attr:`VectorIndex.needs_compact` asks for a rebuild. Selective filters (fewer than
+    ``filter_exact_fraction`` of the vectors allowed) are answered *exactly* by scanning
+    the HNSW's own flat storage with the selector (no extra memory), wider ones by HNSW
+    with the selector and ``efSearch`` widened by the inverse of the allowed fraction.
+  - ``ivf`` -- ``IndexIVFFlat`` with a hashtable direct map: removes ids natively, builds
+    several times faster, but needs ``nprobe`` ≈ 512 of 4096 lists for recall@10 ≥ 0.95 on
+    the 1M benchmark (HNSW: efSearch 128). Filters widen ``nprobe`` by the inverse of the
+    allowed fraction (at most all lists = exact over the allowed subset).
+
+  The choice and its figures (recall@10, latency, build time, memory at 1M vectors) are
+  in ``benchmarks/bench_search.py --ann-study`` and the search engineer's report.
 
 Incremental updates: :meth:`VectorIndex.add` (same id again = replace) and
-:meth:`VectorIndex.delete` work on either kind without a rebuild. When the collection
-crosses ``exact_index_max`` (or an IVF index has grown/shrunk far from the size its
-centroids were trained on) :attr:`VectorIndex.needs_compact` turns true and
-:meth:`VectorIndex.compact` rebuilds into the right kind -- lazily, from
+:meth:`VectorIndex.delete` work on every kind without a rebuild. When the collection
+crosses ``exact_index_max``, an IVF index has grown/shrunk far from the size its centroids
+were trained on, or an HNSW index holds too many tombstones, :attr:`needs_compact` turns
+true and :meth:`VectorIndex.compact` rebuilds into the right kind -- lazily, from
 :meth:`embeddings.build.IndexBundle.save` or ``patentnav index build``.
 
 Vectors must come from the encoder recorded in the metadata: :meth:`VectorIndex.load`
@@ -46,11 +57,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 META_FILE = "meta.json"
 FAISS_FILE = "vectors.faiss"
 IDS_FILE = "ids.json"
 PRESENT_FILE = "present.npy"
+POSITIONS_FILE = "positions.npy"  # hnsw: int id per HNSW position
+DEAD_FILE = "dead.npy"  # hnsw: tombstones per position
+ANN_KINDS = ("hnsw", "ivf")
 
 
 def _faiss():
@@ -83,6 +97,10 @@ def default_nlist(n: int) -> int:
     return int(min(65536, max(256, 2 ** round(math.log2(4 * math.sqrt(n))))))
 
 
+def _empty(nq: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((nq, k), dtype=np.float32), np.full((nq, k), -1, dtype=np.int64)
+
+
 class VectorIndex:
     """Patent vectors in FAISS (inner product on L2-normalised vectors = cosine)."""
 
@@ -94,62 +112,96 @@ class VectorIndex:
         encoder_fingerprint: str,
         ids: IdMap | None = None,
         exact_max: int = 200_000,
+        ann: str = "hnsw",
+        hnsw_m: int = 32,
+        ef_search: int = 128,
+        ef_construction: int = 80,
         nlist: int | None = None,
         nprobe: int = 64,
+        filter_exact_fraction: float = 0.05,
+        tombstone_max: float = 0.2,
         threads: int | None = None,
     ) -> None:
         if dim <= 0:
             raise IndexError_("vector dimension must be positive")
+        if ann not in ANN_KINDS:
+            raise IndexError_(f"ann kind must be one of {ANN_KINDS}, not {ann!r}")
         self.dim = int(dim)
         self.encoder_name = encoder_name
         self.encoder_fingerprint = encoder_fingerprint
         self.ids = ids if ids is not None else IdMap()
         self.exact_max = int(exact_max)
+        self.ann = ann
+        self.hnsw_m = int(hnsw_m)
+        self.ef_search = int(ef_search)
+        self.ef_construction = int(ef_construction)
         self.nlist_setting = nlist
         self.nprobe = int(nprobe)
+        self.filter_exact_fraction = float(filter_exact_fraction)
+        self.tombstone_max = float(tombstone_max)
         #: OpenMP threads for builds (training, adding); searches use one (see omp_threads)
         self.threads = threads or min(2, os.cpu_count() or 1)
         _faiss().omp_set_num_threads(1)
         self.kind = "flat"
         self.trained_on = 0
         self._index = self._new_flat()
-        self._present = np.zeros(0, dtype=bool)
+        self._present = np.zeros(0, dtype=bool)  # per int id
+        # hnsw only: position <-> int id, tombstones
+        self._pos_to_id = np.zeros(0, dtype=np.int64)
+        self._id_to_pos = np.zeros(0, dtype=np.int64)
+        self._dead = np.zeros(0, dtype=bool)
+        self._live_bits: tuple[np.ndarray, Any] | None = None
         self.created = time.time()
 
     @classmethod
     def create(cls, encoder: Any, settings: "Settings", ids: IdMap | None = None) -> "VectorIndex":
-        """An empty index for vectors of ``encoder`` with the settings' size limits."""
-        return cls(
-            encoder.dim,
-            encoder_name=encoder.name,
-            encoder_fingerprint=encoder.fingerprint,
-            ids=ids,
+        """An empty index for vectors of ``encoder`` with the settings' choices."""
+        return cls(encoder.dim, encoder_name=encoder.name,
+                   encoder_fingerprint=encoder.fingerprint, ids=ids,
+                   **cls._settings_kwargs(settings))
+
+    @staticmethod
+    def _settings_kwargs(settings: "Settings") -> dict[str, Any]:
+        return dict(
             exact_max=settings.exact_index_max,
+            ann=settings.ann_kind,
+            hnsw_m=settings.hnsw_m,
+            ef_search=settings.hnsw_ef_search,
+            ef_construction=settings.hnsw_ef_construction,
             nlist=settings.ivf_nlist or None,
             nprobe=settings.ivf_nprobe,
         )
 
     # -- basics ---------------------------------------------------------------------------------
     def __len__(self) -> int:
+        if self.kind == "hnsw":
+            return int(self._index.ntotal) - int(self._dead.sum())
         return int(self._index.ntotal)
 
     @property
     def wanted_kind(self) -> str:
-        return "flat" if len(self) <= self.exact_max else "ivf"
+        return "flat" if len(self) <= self.exact_max else self.ann
 
     @property
     def nlist(self) -> int:
         return int(self._index.nlist) if self.kind == "ivf" else 0
 
     @property
+    def tombstones(self) -> int:
+        return int(self._dead.sum()) if self.kind == "hnsw" else 0
+
+    @property
     def needs_compact(self) -> bool:
         """True when the index should be rebuilt (:meth:`compact`): wrong kind for its size,
-        or IVF centroids trained on fewer than half / more than 4x today's vectors."""
+        IVF centroids trained on fewer than half / more than 4x today's vectors, or more
+        than ``tombstone_max`` of an HNSW index dead."""
         if self.wanted_kind != self.kind:
             return True
         if self.kind == "ivf":
             n = len(self)
             return n > 2 * self.trained_on or n * 4 < self.trained_on
+        if self.kind == "hnsw":
+            return self.tombstones > self.tombstone_max * max(1, int(self._index.ntotal))
         return False
 
     def contains(self, patent_id: str) -> bool:
@@ -169,9 +221,13 @@ class VectorIndex:
 
     def _grow(self, n: int) -> None:
         if len(self._present) < n:
-            p = np.zeros(max(n, int(len(self._present) * 1.25)), dtype=bool)
+            cap = max(n, int(len(self._present) * 1.25))
+            p = np.zeros(cap, dtype=bool)
             p[: len(self._present)] = self._present
             self._present = p
+            pos = np.full(cap, -1, dtype=np.int64)
+            pos[: len(self._id_to_pos)] = self._id_to_pos
+            self._id_to_pos = pos
 
     def _check(self, vectors: np.ndarray, n: int | None = None) -> np.ndarray:
         v = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -184,6 +240,16 @@ class VectorIndex:
             raise IndexError_("vectors hold NaN or infinite values")
         return v
 
+    def _flat_storage(self) -> np.ndarray:
+        """The (ntotal, dim) float32 vectors of a flat or HNSW index, as a view."""
+        faiss = _faiss()
+        flat = faiss.downcast_index(self._index.index if self.kind == "flat"
+                                    else self._index.storage)
+        n = flat.ntotal
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
+
     # -- writes ----------------------------------------------------------------------------------
     def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Add vectors; an id already present is replaced. Within one call the last
@@ -192,7 +258,6 @@ class VectorIndex:
         if not len(ids):
             return
         ints = self.ids.assign(list(ids))
-        # last occurrence wins
         _, last = np.unique(ints[::-1], return_index=True)
         keep = np.sort(len(ints) - 1 - last)
         ints, vectors = ints[keep], vectors[keep]
@@ -201,7 +266,16 @@ class VectorIndex:
         if len(existing):
             self._remove_ints(existing)
         with omp_threads(self.threads if len(ints) >= 10_000 else 1):
-            self._index.add_with_ids(vectors, ints)
+            if self.kind == "hnsw":
+                start = int(self._index.ntotal)
+                self._index.add(vectors)
+                pos = np.arange(start, start + len(ints), dtype=np.int64)
+                self._pos_to_id = np.concatenate([self._pos_to_id, ints])
+                self._dead = np.concatenate([self._dead, np.zeros(len(ints), dtype=bool)])
+                self._id_to_pos[ints] = pos
+                self._live_bits = None
+            else:
+                self._index.add_with_ids(vectors, ints)
         self._present[ints] = True
 
     def delete(self, ids: Sequence[str]) -> int:
@@ -214,18 +288,24 @@ class VectorIndex:
         return len(ints)
 
     def _remove_ints(self, ints: np.ndarray) -> None:
-        faiss = _faiss()
-        arr = np.ascontiguousarray(ints, dtype=np.int64)
-        # the IVF hashtable direct map only accepts an IDSelectorArray
-        sel = (faiss.IDSelectorArray(len(arr), faiss.swig_ptr(arr)) if self.kind == "ivf"
-               else faiss.IDSelectorBatch(len(arr), faiss.swig_ptr(arr)))
-        removed = self._index.remove_ids(sel)
-        if removed != len(ints):
-            raise IndexError_(f"FAISS removed {removed} of {len(ints)} vectors")
+        if self.kind == "hnsw":  # tombstones
+            self._dead[self._id_to_pos[ints]] = True
+            self._id_to_pos[ints] = -1
+            self._live_bits = None
+        else:
+            faiss = _faiss()
+            arr = np.ascontiguousarray(ints, dtype=np.int64)
+            # the IVF hashtable direct map only accepts an IDSelectorArray
+            sel = (faiss.IDSelectorArray(len(arr), faiss.swig_ptr(arr)) if self.kind == "ivf"
+                   else faiss.IDSelectorBatch(len(arr), faiss.swig_ptr(arr)))
+            removed = self._index.remove_ids(sel)
+            if removed != len(ints):
+                raise IndexError_(f"FAISS removed {removed} of {len(ints)} vectors")
         self._present[ints] = False
 
     def compact(self, *, force: bool = False) -> bool:
-        """Rebuild into :attr:`wanted_kind` (retraining IVF centroids). Returns True if rebuilt."""
+        """Rebuild into :attr:`wanted_kind` (retraining IVF centroids, dropping HNSW
+        tombstones). Returns True if rebuilt."""
         if not (force or self.needs_compact):
             return False
         t0 = time.perf_counter()
@@ -239,23 +319,38 @@ class VectorIndex:
     def _build(self, ints: np.ndarray, vectors: np.ndarray) -> None:
         faiss = _faiss()
         n = len(ints)
+        self._live_bits = None
+        self._pos_to_id = np.zeros(0, dtype=np.int64)
+        self._dead = np.zeros(0, dtype=bool)
+        self._id_to_pos = np.full(len(self._present), -1, dtype=np.int64)
+        self.trained_on = 0
         if n <= self.exact_max:
             index = self._new_flat()
-            kind = "flat"
+            if n:
+                index.add_with_ids(vectors, ints)
+            self._index, self.kind = index, "flat"
+        elif self.ann == "hnsw":
+            index = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = self.ef_construction
+            index.hnsw.efSearch = self.ef_search
+            index.add(vectors)
+            self._index, self.kind = index, "hnsw"
+            self._pos_to_id = np.asarray(ints, dtype=np.int64).copy()
+            self._dead = np.zeros(n, dtype=bool)
+            self._id_to_pos[ints] = np.arange(n)
         else:
             nlist = self.nlist_setting or default_nlist(n)
             quantizer = faiss.IndexFlatIP(self.dim)
             index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(0)
-            sample = vectors if n <= nlist * 64 else vectors[np.sort(rng.choice(n, nlist * 64, replace=False))]
-            index.cp.max_points_per_centroid = 64
+            cap = nlist * 32
+            sample = vectors if n <= cap else vectors[np.sort(rng.choice(n, cap, replace=False))]
+            index.cp.max_points_per_centroid = 32
             index.train(sample)
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
             index.nprobe = self.nprobe
-            kind = "ivf"
-        if n:
             index.add_with_ids(vectors, ints)
-        self._index, self.kind, self.trained_on = index, kind, n if kind == "ivf" else 0
+            self._index, self.kind, self.trained_on = index, "ivf", n
 
     def build(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Replace the whole content by ``ids``/``vectors`` in one go (right kind for the size)."""
@@ -264,6 +359,7 @@ class VectorIndex:
         if len(np.unique(ints)) != len(ints):
             raise IndexError_("build() got repeated ids")
         self._present = np.zeros(len(self.ids), dtype=bool)
+        self._id_to_pos = np.full(len(self.ids), -1, dtype=np.int64)
         with omp_threads(self.threads):
             self._build(ints, vectors)
         self._present[ints] = True
@@ -280,11 +376,11 @@ class VectorIndex:
         if self.kind == "flat":
             faiss = _faiss()
             id_map = faiss.vector_to_array(self._index.id_map)
-            pos = np.empty(len(self._present), dtype=np.int64)
+            pos = np.empty(max(len(self._present), 1), dtype=np.int64)
             pos[id_map] = np.arange(len(id_map))
-            flat = faiss.downcast_index(self._index.index)
-            data = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * self.dim).reshape(-1, self.dim)
-            return np.array(data[pos[ints]])
+            return np.array(self._flat_storage()[pos[ints]])
+        if self.kind == "hnsw":
+            return np.array(self._flat_storage()[self._id_to_pos[ints]])
         return self._index.reconstruct_batch(ints)
 
     def vector(self, patent_id: str) -> np.ndarray:
@@ -299,10 +395,9 @@ class VectorIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, int ids) of the ``k`` nearest vectors per query row; ids -1 pad.
 
-        ``allowed`` is a boolean mask over int ids (shorter = the rest disallowed). It is
-        applied inside FAISS (``IDSelectorBitmap``). For IVF, ``nprobe`` is widened by the
-        inverse of the allowed fraction (at most to all lists, i.e. exact over the allowed
-        subset), so selective filters keep their recall.
+        ``allowed`` is a boolean mask over int ids (shorter = the rest disallowed),
+        applied inside FAISS with an ``IDSelectorBitmap`` (see the module doc for how each
+        kind keeps its recall under selective filters).
         """
         faiss = _faiss()
         # OpenMP thread counts are per calling thread: set it in every (server) thread
@@ -311,34 +406,90 @@ class VectorIndex:
         n = len(self)
         k = int(k)
         if n == 0 or k <= 0:
-            return (np.zeros((len(q), max(k, 0)), dtype=np.float32),
-                    np.full((len(q), max(k, 0)), -1, dtype=np.int64))
+            return _empty(len(q), max(k, 0))
+        if self.kind == "hnsw":
+            D, I = self._search_hnsw(q, k, allowed)
+        else:
+            D, I = self._search_idmapped(q, k, allowed)
+        return D, I
+
+    def _allowed_ids(self, allowed: np.ndarray) -> np.ndarray:
+        m = np.zeros(len(self._present), dtype=bool)
+        a = min(len(m), len(allowed))
+        m[:a] = allowed[:a]
+        m &= self._present
+        return m
+
+    def _search_idmapped(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+        faiss = _faiss()
+        n = len(self)
         params = None
         nprobe = self.nprobe
+        keep = None
         if allowed is not None:
-            m = np.zeros(len(self._present), dtype=bool)
-            m[: min(len(m), len(allowed))] = allowed[: len(m)]
-            m &= self._present
+            m = self._allowed_ids(allowed)
             n_allowed = int(m.sum())
             if n_allowed == 0:
-                return (np.zeros((len(q), k), dtype=np.float32),
-                        np.full((len(q), k), -1, dtype=np.int64))
+                return _empty(len(q), k)
             if n_allowed < n:
                 bits = np.packbits(m, bitorder="little")
                 sel = faiss.IDSelectorBitmap(len(m), faiss.swig_ptr(bits))
+                keep = (bits, sel)  # alive during the call
                 if self.kind == "ivf":
-                    frac = n_allowed / n
-                    nprobe = min(self.nlist, int(math.ceil(self.nprobe / frac)))
+                    nprobe = min(self.nlist, int(math.ceil(self.nprobe * n / n_allowed)))
                     params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
                 else:
                     params = faiss.SearchParameters(sel=sel)
-                params._keep = (bits, sel)  # keep the buffers alive during the call
         if params is None and self.kind == "ivf":
             params = faiss.SearchParametersIVF(nprobe=nprobe)
         D, I = self._index.search(q, min(k, n), params=params)
-        if k > n:
-            D = np.pad(D, ((0, 0), (0, k - n)))
-            I = np.pad(I, ((0, 0), (0, k - n)), constant_values=-1)
+        del keep
+        return self._pad(D, I, k)
+
+    def _search_hnsw(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+        faiss = _faiss()
+        total = int(self._index.ntotal)
+        n_dead = int(self._dead.sum())
+        if allowed is None:
+            if n_dead == 0:
+                sel, bits = None, None
+            else:
+                if self._live_bits is None:
+                    b = np.packbits(~self._dead, bitorder="little")
+                    self._live_bits = (b, faiss.IDSelectorBitmap(total, faiss.swig_ptr(b)))
+                bits, sel = self._live_bits
+            n_ok = total - n_dead
+        else:
+            a = np.zeros(len(self._present), dtype=bool)
+            m = min(len(a), len(allowed))
+            a[:m] = allowed[:m]
+            ok = a[self._pos_to_id] & ~self._dead
+            n_ok = int(ok.sum())
+            if n_ok == 0:
+                return _empty(len(q), k)
+            bits = np.packbits(ok, bitorder="little")
+            sel = faiss.IDSelectorBitmap(total, faiss.swig_ptr(bits))
+        frac = n_ok / max(1, total)
+        if allowed is not None and frac < self.filter_exact_fraction:
+            storage = faiss.downcast_index(self._index.storage)
+            D, P = storage.search(q, min(k, n_ok), params=faiss.SearchParameters(sel=sel))
+        else:
+            ef = max(self.ef_search, k)
+            if frac < 1.0:
+                ef = min(max(ef, int(math.ceil(ef / frac))), 4 * max(self.ef_search, k))
+            params = faiss.SearchParametersHNSW(sel=sel, efSearch=ef) if sel is not None \
+                else faiss.SearchParametersHNSW(efSearch=ef)
+            D, P = self._index.search(q, min(k, n_ok), params=params)
+        del bits
+        I = np.where(P >= 0, self._pos_to_id[np.maximum(P, 0)], -1)
+        return self._pad(D, I, k)
+
+    @staticmethod
+    def _pad(D: np.ndarray, I: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if I.shape[1] < k:
+            extra = k - I.shape[1]
+            D = np.pad(D, ((0, 0), (0, extra)))
+            I = np.pad(I, ((0, 0), (0, extra)), constant_values=-1)
         return D, I
 
     def search(
@@ -355,8 +506,12 @@ class VectorIndex:
             "encoder": {"name": self.encoder_name, "fingerprint": self.encoder_fingerprint,
                         "dim": self.dim},
             "kind": self.kind,
+            "ann": self.ann,
             "count": len(self),
             "exact_max": self.exact_max,
+            "hnsw_m": self.hnsw_m,
+            "ef_search": self.ef_search,
+            "tombstones": self.tombstones,
             "nlist": self.nlist,
             "nprobe": self.nprobe,
             "trained_on": self.trained_on,
@@ -368,7 +523,8 @@ class VectorIndex:
         }
 
     def save(self, path: Path) -> None:
-        """Write ``meta.json``, the FAISS file, the id map and the presence mask."""
+        """Write ``meta.json``, the FAISS file, the id map and the presence mask (plus the
+        position map and tombstones of an HNSW index)."""
         faiss = _faiss()
         path.mkdir(parents=True, exist_ok=True)
         tmp = path / (FAISS_FILE + ".tmp")
@@ -376,6 +532,9 @@ class VectorIndex:
         tmp.replace(path / FAISS_FILE)
         self.ids.save(path / IDS_FILE)
         np.save(path / PRESENT_FILE, self._present[: len(self.ids)])
+        if self.kind == "hnsw":
+            np.save(path / POSITIONS_FILE, self._pos_to_id)
+            np.save(path / DEAD_FILE, self._dead)
         meta_tmp = path / (META_FILE + ".tmp")
         meta_tmp.write_text(json.dumps(self.meta(), indent=2), encoding="utf-8")
         meta_tmp.replace(path / META_FILE)
@@ -411,23 +570,33 @@ class VectorIndex:
                 "rebuild the index with `patentnav index build`"
             )
         faiss = _faiss()
+        kwargs = cls._settings_kwargs(settings) if settings is not None else dict(
+            exact_max=meta["exact_max"], ann=meta.get("ann", "hnsw"),
+            hnsw_m=meta.get("hnsw_m", 32), ef_search=meta.get("ef_search", 128),
+            nprobe=meta["nprobe"])
         self = cls(
             int(enc["dim"]),
             encoder_name=enc["name"],
             encoder_fingerprint=enc["fingerprint"],
             ids=ids if ids is not None else IdMap.load(path / meta.get("id_map", IDS_FILE)),
-            exact_max=settings.exact_index_max if settings else meta["exact_max"],
-            nlist=(settings.ivf_nlist or None) if settings else None,
-            nprobe=settings.ivf_nprobe if settings else meta["nprobe"],
+            **kwargs,
         )
         self._index = faiss.read_index(str(path / meta.get("faiss_file", FAISS_FILE)))
         self.kind = meta["kind"]
         if self.kind == "ivf":
             self._index.nprobe = self.nprobe
+        if self.kind == "hnsw":
+            self._index.hnsw.efSearch = self.ef_search
+            self._pos_to_id = np.load(path / POSITIONS_FILE)
+            self._dead = np.load(path / DEAD_FILE)
         self.trained_on = int(meta.get("trained_on", 0))
         self.created = meta.get("created", self.created)
         self._present = np.load(path / meta.get("present", PRESENT_FILE))
+        self._id_to_pos = np.full(len(self._present), -1, dtype=np.int64)
+        if self.kind == "hnsw":
+            live = ~self._dead
+            self._id_to_pos[self._pos_to_id[live]] = np.flatnonzero(live)
         self._grow(len(self.ids))
-        if int(self._present.sum()) != self._index.ntotal:
+        if int(self._present.sum()) != len(self):
             raise IndexError_(f"vector index at {path} is inconsistent (presence mask vs FAISS)")
         return self

@@ -111,6 +111,8 @@ class ChineseTokenizer:
                 if self._jieba is None:
                     import jieba
 
+                    # jieba sets its own logger to DEBUG on import; keep it quiet.
+                    jieba.setLogLevel(logging.WARNING)
                     tk = jieba.Tokenizer()
                     tk.initialize()
                     for w in self.user_words:

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(default=32, ge=4)
     hnsw_ef_search: int = Field(default=128, ge=8)
     hnsw_ef_construction: int = Field(default=80, ge=8)
+    ann_kind: Literal["hnsw", "ivf"] = Field(
+        default="hnsw",
+        description="ANN vector index above exact_index_max (hnsw with tombstones, or ivf).",
+    )
     ivf_nlist: int = Field(
         default=0, ge=0, description="IVF lists of the ANN vector index; 0 = ~4*sqrt(n)."
     )

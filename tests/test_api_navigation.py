@@ -180,3 +180,34 @@ def test_demo_org_and_chain(demo_client):
     assert len(gaps["segments"]) == 6
     sei = demo_client.get("/v1/navigation/landscape", params={"sei": "4", "sections": "kinds,ipc_subclasses"}).json()
     assert sei["patents"] > 0 and sei["ipc_subclasses"]
+
+
+def test_cli_exports(tmp_path, monkeypatch):
+    """`patentnav analyze ...` over a fixture graph: xlsx, csv (zip), json and an error."""
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from patentnav.cli import app
+    from patentnav.settings import get_settings
+
+    store = open_fixture_store(tmp_path)
+    store.close()
+    monkeypatch.setenv("PATENTNAV_EMBEDDED_PATH", str(tmp_path / "nav-fixture.lbug"))
+    monkeypatch.setenv("PATENTNAV_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        out = tmp_path / "h01m.xlsx"
+        r = runner.invoke(app, ["analyze", "landscape", "--ipc", "H01M", "--no-index", "--format", "xlsx",
+                                "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        assert load_workbook(out)["主要申请人"]["B2"].value == CATL
+        r = runner.invoke(app, ["analyze", "chain", "fx-ev", "--gaps", "--min-patents", "3", "--format", "csv",
+                                "--out", str(tmp_path / "gaps.csv")])
+        assert r.exit_code == 0 and (tmp_path / "gaps.zip").exists(), r.output
+        r = runner.invoke(app, ["analyze", "compare", "重庆大学", CATL])
+        assert r.exit_code == 0 and '"cited_total": 15' in r.output
+        r = runner.invoke(app, ["analyze", "org", "不存在的机构", "--no-index"])
+        assert r.exit_code == 1 and "not_found" in r.output
+    finally:
+        get_settings.cache_clear()

@@ -12,7 +12,15 @@ import pytest
 
 from analytics.competitors import OrgService, cosine, resolve_org
 from patentnav.errors import InvalidInput, NotFound
-from tests._fixtures_navigation import BYD, CATL, CHANGAN, CQU, IOP, THU, open_fixture_store
+from tests._fixtures_navigation import (
+    BYD,
+    CATL,
+    CHANGAN,
+    CQU,
+    IOP,
+    THU,
+    open_fixture_store,
+)
 
 
 @pytest.fixture(scope="module")

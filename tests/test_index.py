@@ -100,52 +100,84 @@ def test_filtered_search_only_returns_allowed():
     assert {h[0] for h in vi.search(x[300], 20, short)} <= set(ids_of(10))
 
 
-def test_exact_vs_ann_auto_choice_and_transition():
+@pytest.mark.parametrize("ann", ["hnsw", "ivf"])
+def test_exact_vs_ann_auto_choice_and_transition(ann):
     x = clustered(3000, seed=4)
-    vi = make(exact_max=1000, nprobe=16)
+    vi = make(exact_max=1000, ann=ann, nprobe=16, ef_search=64)
     vi.add(ids_of(800), x[:800])
     assert vi.kind == "flat" and not vi.needs_compact
     vi.add(ids_of(2200, 800), x[800:])  # crosses the threshold: still flat until compact
-    assert vi.kind == "flat" and vi.wanted_kind == "ivf" and vi.needs_compact
+    assert vi.kind == "flat" and vi.wanted_kind == ann and vi.needs_compact
     assert vi.compact() is True
-    assert vi.kind == "ivf" and vi.nlist == default_nlist(3000) and len(vi) == 3000
+    assert vi.kind == ann and len(vi) == 3000
+    if ann == "ivf":
+        assert vi.nlist == default_nlist(3000)
     assert not vi.needs_compact and vi.compact() is False
     # ANN quality on clustered data
     q = x[::60]
     D, I = vi.search_ints(q, 10)
     rec = np.mean([len(set(I[i]) & set(brute(x, q[i], 10))) / 10 for i in range(len(q))])
     assert rec >= 0.9
-    # selective filters widen nprobe: exact over the allowed subset
+    # selective filters stay exact over the allowed subset
     allowed = np.zeros(3000, dtype=bool)
     allowed[np.random.default_rng(5).choice(3000, 30, replace=False)] = True
     D, I = vi.search_ints(q, 5, allowed)
     for i in range(len(q)):
         assert list(I[i]) == list(brute(x, q[i], 5, allowed))
-    # incremental updates on IVF: replace and delete without rebuild
+    # wide filters keep recall and never leak
+    wide = np.random.default_rng(6).random(3000) < 0.5
+    D, I = vi.search_ints(q, 10, wide)
+    assert all(wide[i] for i in I.ravel() if i >= 0)
+    rec = np.mean([len(set(I[i]) & set(brute(x, q[i], 10, wide))) / 10 for i in range(len(q))])
+    assert rec >= 0.9
+    # incremental updates on the ANN index: replace and delete without rebuild
     vi.add(["CN000001"], x[2999:3000])
     assert {h[0] for h in vi.search(x[2999], 2)} == {"CN000001", "CN002999"}
     assert vi.delete(["CN002999"]) == 1 and len(vi) == 2999
     assert vi.search(x[2999], 1)[0][0] == "CN000001"
     assert np.allclose(vi.vector("CN000001"), x[2999])
+    if ann == "hnsw":
+        assert vi.tombstones == 2  # old CN000001, CN002999
     # shrinking far below the trained size asks for a rebuild back to flat
     vi.delete(ids_of(2500, 0))
     assert len(vi) == 499 and vi.needs_compact
     vi.compact()
-    assert vi.kind == "flat" and len(vi) == 499
+    assert vi.kind == "flat" and len(vi) == 499 and vi.tombstones == 0
+    assert vi.search(x[2998], 1)[0][0] == "CN002998" and not vi.contains("CN000001")
 
 
-def test_persistence_round_trip(tmp_path):
+def test_hnsw_tombstones_trigger_compaction():
+    x = clustered(1200, seed=8)
+    vi = make(exact_max=100, ann="hnsw", tombstone_max=0.2)
+    vi.build(ids_of(1200), x)
+    assert vi.kind == "hnsw" and not vi.needs_compact
+    vi.add(ids_of(200), x[1000:1200])  # 200 replacements: 200 tombstones
+    assert len(vi) == 1200 and vi.tombstones == 200 and not vi.needs_compact
+    vi.delete(ids_of(100, 200))
+    assert vi.tombstones == 300 and vi.needs_compact
+    D, I = vi.search_ints(x[1000:1001], 3)
+    assert set(vi.ids.to_str(I[0][:2])) == {"CN000000", "CN001000"}
+    vi.compact()
+    assert vi.tombstones == 0 and len(vi) == 1100 and vi.kind == "hnsw"
+    assert np.allclose(vi.vector("CN000000"), x[1000])
+
+
+@pytest.mark.parametrize("ann", ["hnsw", "ivf"])
+def test_persistence_round_trip(tmp_path, ann):
     x = clustered(1500, seed=6)
-    vi = make(exact_max=1000, nprobe=8)
+    vi = make(exact_max=1000, nprobe=8, ann=ann)
     vi.build(ids_of(1500), x)
-    assert vi.kind == "ivf"
+    assert vi.kind == ann
     vi.delete(["CN000003"])
+    vi.add(["CN000004"], x[:1])
     vi.save(tmp_path / "v")
     meta = VectorIndex.read_meta(tmp_path / "v")
     assert meta["encoder"] == {"name": "enc-a", "fingerprint": "fp-a", "dim": DIM}
-    assert meta["kind"] == "ivf" and meta["count"] == 1499 and meta["id_map"] == "ids.json"
+    assert meta["kind"] == ann and meta["count"] == 1499 and meta["id_map"] == "ids.json"
     loaded = VectorIndex.load(tmp_path / "v", FakeEncoder())
-    assert loaded.kind == "ivf" and len(loaded) == 1499 and not loaded.contains("CN000003")
+    assert loaded.kind == ann and len(loaded) == 1499 and not loaded.contains("CN000003")
+    assert loaded.tombstones == vi.tombstones
+    assert np.allclose(loaded.vector("CN000004"), x[0])
     for qi in (0, 100, 1400):
         assert loaded.search(x[qi], 5) == vi.search(x[qi], 5)
     loaded.add(["CN009999"], x[:1])

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import typer
 
@@ -21,7 +22,8 @@ app = typer.Typer(help="Patent navigation: landscapes, organisation profiles, co
                        "comparisons and industry-chain maps / gap analyses, as JSON, CSV or XLSX.",
                   no_args_is_help=True)
 
-FORMAT_HELP = "json | csv | xlsx (csv/xlsx need --out; several CSV tables are written as a ZIP)."
+FORMAT_HELP = ("json (the full result; with --table that table as {columns, rows}) | csv | xlsx "
+               "(csv/xlsx need --out; several CSV tables are written as a ZIP).")
 OUT_HELP = "Write to this file instead of printing JSON to stdout."
 TABLE_HELP = "With csv/xlsx: export only this table (e.g. holders, ipc_subclasses, gaps)."
 
@@ -67,8 +69,14 @@ def _emit(result: Any, fmt: str, out: Path | None, table: str | None) -> None:
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"format must be one of {', '.join(FORMATS)}")
-    if fmt == "json" and out is None and table is None:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+    if fmt == "json" and table is None:
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str)
+        if out is None:
+            typer.echo(text)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text + "\n", encoding="utf-8")
+            typer.echo(f"wrote {out}")
         return
     if out is None:
         raise typer.BadParameter("--out FILE is needed for csv / xlsx (and for --table)")
@@ -107,7 +115,12 @@ def landscape(
 ) -> None:
     """Technology landscape of a topic (trend, holders, IPC, regions, status, inventors,
     clusters, most-cited patents, Chongqing vs elsewhere)."""
-    from analytics.navigation import LandscapeOptions, NavFilters, NavigationService, Topic
+    from analytics.navigation import (
+        LandscapeOptions,
+        NavFilters,
+        NavigationService,
+        Topic,
+    )
 
     def go() -> None:
         topic = Topic(q=q, ipc=tuple(ipc or ()), sei=sei, chain=chain, chain_node=chain_node)

@@ -33,11 +33,13 @@ def run_server(settings: Settings, *, host: str | None, port: int | None, reload
 
 
 def build_demo(settings: Settings, *, silent: bool = False) -> dict[str, object]:
-    """Ingest all real data into the configured graph and build the search indexes.
+    """Ingest all real data into the configured graph, decide the high-value flags and
+    build the search indexes.
 
     Returns figures for the summary line. The store is closed before returning, so a
     server (which opens it read-only) can start in the same process.
     """
+    from analytics.highvalue import recompute_high_value
     from embeddings.build import build_indexes
     from embeddings.encoder import create_encoder
     from graph.factory import create_store
@@ -50,6 +52,10 @@ def build_demo(settings: Settings, *, silent: bool = False) -> dict[str, object]
         report = ingest_all(store, settings, progress=not silent)
         figures["ingest_s"] = round(time.perf_counter() - t0, 1)
         figures["ingest"] = report
+        th = time.perf_counter()
+        hv = recompute_high_value(store, settings, progress=not silent)
+        figures["hv_s"] = round(time.perf_counter() - th, 1)
+        figures["hv"] = hv
         t1 = time.perf_counter()
         encoder = create_encoder(settings)
         bundle = build_indexes(store, encoder, settings, progress=not silent)
@@ -89,6 +95,15 @@ def register(app: typer.Typer) -> None:
         except PatentnavError as exc:
             typer.echo(f"error ({exc.code}): {exc}", err=True)
             raise typer.Exit(1) from None
+        report = figures["ingest"]
+        typer.echo(report.table())
+        if report.report_path:
+            typer.echo(f"reject/warning report: {report.report_path}")
+        hv = figures["hv"]
+        typer.echo(
+            f"high-value flags: {hv.evaluated} patents evaluated in {figures['hv_s']} s "
+            f"(high-value {hv.hv_true}, not {hv.hv_false}, unknown {hv.hv_null})"
+        )
         typer.echo(
             f"ingested in {figures['ingest_s']} s, {figures['patents']} patents in the graph; "
             f"indexed {figures['indexed']} patents in {figures['index_s']} s"

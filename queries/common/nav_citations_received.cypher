@@ -1,6 +1,6 @@
 // mode: read
-// doc: Citations received by patents of $ids (CITES to them), grouped by the first applicant of the citing patent ('' when it has none); rows {org_id, org_name, citations, citing_patents}.
-UNWIND $ids AS pid
+// doc: Citations received by patents of $ids_text (newline-joined patent ids) (CITES to them), grouped by the first applicant of the citing patent ('' when it has none); rows {org_id, org_name, citations, citing_patents}.
+UNWIND split($ids_text, '\n') AS pid
 MATCH (p:Patent {id: pid})<-[:CITES]-(q:Patent)
 OPTIONAL MATCH (q)-[a:APPLIED_BY]->(o:Organization)
 WHERE a.ord = 0

@@ -1,6 +1,6 @@
 // mode: read
-// doc: The patents of $ids passing the navigation filters (same meaning as the search filters): application/grant year bounds (0 = none; a patent without the year never matches a bound), $kinds, $statuses (missing = unknown), $holder_kinds (kind of any applicant) and $regions (prefixes of 2, 4 or 6 digits matched against the patent's and its applicants' region codes); empty lists = no constraint; rows {id}.
-UNWIND $ids AS pid
+// doc: The patents of $ids_text (newline-joined patent ids) passing the navigation filters (same meaning as the search filters): application/grant year bounds (0 = none; a patent without the year never matches a bound), $kinds, $statuses (missing = unknown), $holder_kinds (kind of any applicant) and $regions (prefixes of 2, 4 or 6 digits matched against the patent's and its applicants' region codes); empty lists = no constraint; rows {id}.
+UNWIND split($ids_text, '\n') AS pid
 MATCH (p:Patent {id: pid})
 WHERE ($year_from = 0 OR p.app_year >= $year_from)
   AND ($year_to = 0 OR p.app_year <= $year_to)

@@ -1,6 +1,6 @@
 // mode: read
-// doc: The $limit organisations that applied for (APPLIED_BY) most patents of $ids; rows {id, name, kind, is_chongqing, region_code, patents}, most patents first.
-UNWIND $ids AS pid
+// doc: The $limit organisations that applied for (APPLIED_BY) most patents of $ids_text (newline-joined patent ids); rows {id, name, kind, is_chongqing, region_code, patents}, most patents first.
+UNWIND split($ids_text, '\n') AS pid
 MATCH (p:Patent {id: pid})
 OPTIONAL MATCH (p)-[:APPLIED_BY]->(o:Organization)
 WITH o, count(*) AS patents

@@ -1,6 +1,6 @@
 // mode: read
-// doc: The $limit inventors with most patents of $ids (an inventor is keyed by name and first applicant); rows {id, name, org_id, patents}.
-UNWIND $ids AS pid
+// doc: The $limit inventors with most patents of $ids_text (newline-joined patent ids) (an inventor is keyed by name and first applicant); rows {id, name, org_id, patents}.
+UNWIND split($ids_text, '\n') AS pid
 MATCH (p:Patent {id: pid})
 OPTIONAL MATCH (p)-[:INVENTED_BY]->(v:Inventor)
 WITH v, count(*) AS patents

@@ -1,6 +1,6 @@
 // mode: read
-// doc: The $limit IPC subclasses most frequent among patents of $ids (a patent counts once per subclass it carries), with the IPC titles; rows {code, title, title_zh, patents}.
-UNWIND $ids AS pid
+// doc: The $limit IPC subclasses most frequent among patents of $ids_text (newline-joined patent ids) (a patent counts once per subclass it carries), with the IPC titles; rows {code, title, title_zh, patents}.
+UNWIND split($ids_text, '\n') AS pid
 MATCH (p:Patent {id: pid})
 UNWIND p.ipc_subclasses AS code
 WITH code, count(*) AS patents

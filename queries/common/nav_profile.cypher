@@ -1,6 +1,6 @@
 // mode: read
-// doc: Patents of $ids counted by kind, legal status, region class (cq / other / unknown, see nav_trend) and which fields they carry (application year, IPC subclass, a main IPC code down to the group, abstract, citation count); with the sum of cited_count; rows {kind, status, region_class, has_year, has_ipc, has_ipc_group, has_abstract, has_cited, patents, cited}.
-UNWIND $ids AS pid
+// doc: Patents of $ids_text (newline-joined patent ids) counted by kind, legal status, region class (cq / other / unknown, see nav_trend) and which fields they carry (application year, IPC subclass, a main IPC code down to the group, abstract, citation count); with the sum of cited_count; rows {kind, status, region_class, has_year, has_ipc, has_ipc_group, has_abstract, has_cited, patents, cited}.
+UNWIND split($ids_text, '\n') AS pid
 MATCH (p:Patent {id: pid})
 RETURN coalesce(p.kind, 'unknown') AS kind, coalesce(p.status, 'unknown') AS status,
        CASE WHEN p.region_code IS NULL THEN 'unknown'

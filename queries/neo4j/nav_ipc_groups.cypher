@@ -1,6 +1,6 @@
 // mode: read
-// doc: The $limit IPC main groups (H01M4/00) most frequent among patents of $ids, from Patent.ipc_codes holding a group (a patent counts once per main group), with titles; rows {code, title, title_zh, patents}.
-UNWIND $ids AS pid
+// doc: The $limit IPC main groups (H01M4/00) most frequent among patents of $ids_text (newline-joined patent ids), from Patent.ipc_codes holding a group (a patent counts once per main group), with titles; rows {code, title, title_zh, patents}.
+UNWIND split($ids_text, '\n') AS pid
 MATCH (p:Patent {id: pid})
 UNWIND p.ipc_codes AS c
 WITH p, c

@@ -384,4 +384,4 @@ def landscape_post(
     return landscape_reply(get_navigation_service(context), request, format, table)
 
 
-__all__ = ["router", "export_reply", "optional_searcher", "NavFiltersModel", "ExportFormat"]
+__all__ = ["ExportFormat", "NavFiltersModel", "export_reply", "optional_searcher", "router"]

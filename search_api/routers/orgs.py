@@ -18,6 +18,7 @@ from search_api.deps import ContextDep
 from search_api.models.common import COMMON_RESPONSES, ErrorResponse
 from search_api.models.search import split_csv
 from search_api.routers.navigation import (
+    CitedRow,
     ClusterRow,
     Coverage,
     ExportFormat,
@@ -26,7 +27,6 @@ from search_api.routers.navigation import (
     RegionRow,
     SplitRow,
     TrendRow,
-    CitedRow,
     export_reply,
     optional_searcher,
 )
