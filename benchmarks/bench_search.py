@@ -34,8 +34,8 @@ import logging
 import math
 import os
 import pickle
-import resource
 import re
+import resource
 import sys
 import threading
 import time
@@ -296,8 +296,7 @@ class Stages:
         print(f"jieba: {len(texts):,} docs in {dt:.1f}s = {len(texts) / dt:,.0f} docs/s "
               f"with {self.args.workers} worker(s) (RSS {rss_mb():.0f} MB)", flush=True)
         with open(f, "w", encoding="utf-8") as fh:
-            for tt in toks:
-                fh.write(" ".join(tt) + "\n")
+            fh.writelines(" ".join(tt) + "\n" for tt in toks)
         return toks
 
 
@@ -325,9 +324,9 @@ def exact_topk(X: np.ndarray, Q: np.ndarray, k: int, allowed: np.ndarray | None 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
     r = []
     for f, t in zip(found, truth):
-        t = set(int(x) for x in t if x >= 0)
+        t = {int(x) for x in t if x >= 0}
         if t:
-            r.append(len(t & set(int(x) for x in f)) / len(t))
+            r.append(len(t & {int(x) for x in f}) / len(t))
     return float(np.mean(r)) if r else float("nan")
 
 
@@ -396,9 +395,10 @@ def ann_study(st: Stages, encoder) -> None:
         print(f"{kind} nlist={nlist}: train {tt:.1f}s add {ta:.1f}s  "
               f"size {faiss.serialize_index(idx).nbytes / 1e6:.0f} MB", flush=True)
         idx.nprobe = 64
-        evaluate(kind, idx, lambda v: setattr(idx, "nprobe", v), (16, 32, 64, 128, 256, 512))
+        evaluate(kind, idx, lambda v, ix=idx: setattr(ix, "nprobe", v),
+                 (16, 32, 64, 128, 256, 512))
         idx.nprobe = 64
-        del idx
+        idx = None
         gc.collect()
     for ef_c in (st.settings.hnsw_ef_construction,) if "HNSW" in st.args.ann_kinds else ():
         idx = faiss.IndexHNSWFlat(d, st.settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
@@ -410,8 +410,9 @@ def ann_study(st: Stages, encoder) -> None:
         print(f"HNSW M={st.settings.hnsw_m} efC={ef_c}: build {tb:.1f}s  "
               f"size {faiss.serialize_index(idx).nbytes / 1e6:.0f} MB", flush=True)
         idx.hnsw.efSearch = st.settings.hnsw_ef_search
-        evaluate("HNSW ef", idx, lambda v: setattr(idx.hnsw, "efSearch", v), (64, 128, 256))
-        del idx
+        evaluate("HNSW ef", idx, lambda v, ix=idx: setattr(ix.hnsw, "efSearch", v),
+                 (64, 128, 256))
+        idx = None
         gc.collect()
 
 

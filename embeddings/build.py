@@ -34,7 +34,12 @@ import numpy as np
 from embeddings.catalog import Catalog
 from embeddings.ids import IdMap, ReadWriteLock
 from embeddings.index import VectorIndex
-from embeddings.keyword import ChineseTokenizer, KeywordIndex, TokenizerPool, domain_terms
+from embeddings.keyword import (
+    ChineseTokenizer,
+    KeywordIndex,
+    TokenizerPool,
+    domain_terms,
+)
 from patentnav.errors import EncoderMismatch, IndexError_, IndexNotBuilt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,7 +90,7 @@ def _chains_dir() -> Path:
     return Path(ingest.__file__).resolve().parent / "data" / "chains"
 
 
-def user_words(settings: "Settings") -> list[str]:
+def user_words(settings: Settings) -> list[str]:
     """jieba user dictionary: chunks of the Chinese IPC subclass titles of the Chongqing
     pre-examination list, plus industry-chain names, segment names and keywords."""
     titles: list[str] = []
@@ -109,11 +114,11 @@ def user_words(settings: "Settings") -> list[str]:
     return domain_terms(titles, keywords)
 
 
-def make_tokenizer(settings: "Settings") -> ChineseTokenizer:
+def make_tokenizer(settings: Settings) -> ChineseTokenizer:
     return ChineseTokenizer(user_words(settings))
 
 
-def iter_documents(store: "GraphStore", *, page_size: int = PAGE_SIZE) -> Iterator[list[dict]]:
+def iter_documents(store: GraphStore, *, page_size: int = PAGE_SIZE) -> Iterator[list[dict]]:
     """Pages of ``search_documents`` rows, in id order (keyset paging)."""
     after = ""
     while True:
@@ -140,8 +145,8 @@ class IndexBundle:
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
-    def empty(cls, encoder: Any, settings: "Settings",
-              tokenizer: ChineseTokenizer | None = None) -> "IndexBundle":
+    def empty(cls, encoder: Any, settings: Settings,
+              tokenizer: ChineseTokenizer | None = None) -> IndexBundle:
         ids = IdMap()
         return cls(
             ids=ids,
@@ -169,7 +174,7 @@ class IndexBundle:
             self.catalog.consolidate()
 
     # -- incremental updates -------------------------------------------------------------------
-    def update_patents(self, store: "GraphStore", ids: Sequence[str], encoder: Any, *,
+    def update_patents(self, store: GraphStore, ids: Sequence[str], encoder: Any, *,
                        batch: int = 1000, show_progress: bool = False) -> dict[str, int]:
         """Re-read ``ids`` from the graph and (re)index them; ids no longer in the graph are
         removed. Call :meth:`save` afterwards to persist."""
@@ -258,7 +263,7 @@ class IndexBundle:
         return path
 
     @classmethod
-    def load(cls, settings: "Settings | Path | str", encoder: Any = None) -> "IndexBundle":
+    def load(cls, settings: Settings | Path | str, encoder: Any = None) -> IndexBundle:
         """Open a saved bundle from ``settings.index_path`` (or a folder). With ``encoder``
         the vector index refuses another encoder's fingerprint (:class:`EncoderMismatch`);
         without it the check happens in :meth:`embeddings.hybrid.HybridSearcher.from_bundle`."""
@@ -293,7 +298,7 @@ class _RecordedEncoder:
     dim: int
 
 
-def build_indexes(store: "GraphStore", encoder: Any, settings: "Settings", *,
+def build_indexes(store: GraphStore, encoder: Any, settings: Settings, *,
                   progress: bool = True, page_size: int = PAGE_SIZE,
                   workers: int | None = None, save: bool = True) -> IndexBundle:
     """Build all three indexes from every patent in the graph and save them to

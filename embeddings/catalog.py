@@ -20,8 +20,8 @@ import bisect
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -74,12 +74,12 @@ def _strs(value: object) -> list[str]:
     return [v if type(v) is str else str(v) for v in value if v]  # type: ignore[union-attr]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _norm_ipc(code: str) -> str:
     return code.replace(" ", "").upper()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _province(code: str) -> str | None:
     return code[:2] + "0000" if len(code) == 6 and code.isdigit() else None
 
@@ -490,7 +490,7 @@ class Catalog:
         (path / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, ids: IdMap) -> "Catalog":
+    def load(cls, path: Path, ids: IdMap) -> Catalog:
         meta_file = path / "meta.json"
         if not meta_file.exists():
             raise IndexNotBuilt(f"no catalog at {path}")

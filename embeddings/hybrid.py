@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HybridSearcher", "rrf_fuse", "SearchQuery", "Filters", "Hit", "SearchResult"]
+__all__ = ["Filters", "Hit", "HybridSearcher", "SearchQuery", "SearchResult", "rrf_fuse"]
 
 
 def rrf_fuse(
@@ -97,7 +97,7 @@ class HybridSearcher:
         self.lock = lock or ReadWriteLock()
 
     @classmethod
-    def from_bundle(cls, bundle: "IndexBundle", encoder: Any) -> "HybridSearcher":
+    def from_bundle(cls, bundle: IndexBundle, encoder: Any) -> HybridSearcher:
         return cls(encoder, bundle.vector, bundle.keyword, bundle.catalog, lock=bundle.lock)
 
     def warm_up(self) -> None:

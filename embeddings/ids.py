@@ -70,7 +70,7 @@ class IdMap:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> "IdMap":
+    def load(cls, path: Path) -> IdMap:
         try:
             ids = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:

@@ -47,8 +47,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -61,14 +61,7 @@ FORMAT_VERSION = 1
 
 #: Function words and patent boilerplate that carry no topic (documents and queries).
 STOPWORDS: frozenset[str] = frozenset(
-    """
-    的 了 和 与 及 或 以及 并 并且 且 而 但 等 等等 其 其中 该 此 这 这种 这些 那 之 于 为 是 在 对
-    将 把 被 由 从 到 向 以 使 使得 可 可以 能 能够 也 都 又 还 就 即 则 若 如 如果 当 时 后 前 上
-    下 中 内 外 间 个 种 一 一个 一种 一些 多个 至少 若干 每个 所 所述 所示 其特征 特征 特征在于
-    其特征在于 包括 包含 包括有 具有 设有 设置 设置有 用于 用来 通过 采用 利用 根据 基于 涉及 提供
-    公开 本 本发明 本实用新型 本申请 本公开 实用新型 发明 实施例 技术领域 技术 方案 有效 进而 从而
-    以便 同时 分别 相应 对应 相对 之间 位于 一端 另一端 一侧 另一侧 第一 第二 第三 步骤 S1 S2 S3
-    """.split()
+    ["的", "了", "和", "与", "及", "或", "以及", "并", "并且", "且", "而", "但", "等", "等等", "其", "其中", "该", "此", "这", "这种", "这些", "那", "之", "于", "为", "是", "在", "对", "将", "把", "被", "由", "从", "到", "向", "以", "使", "使得", "可", "可以", "能", "能够", "也", "都", "又", "还", "就", "即", "则", "若", "如", "如果", "当", "时", "后", "前", "上", "下", "中", "内", "外", "间", "个", "种", "一", "一个", "一种", "一些", "多个", "至少", "若干", "每个", "所", "所述", "所示", "其特征", "特征", "特征在于", "其特征在于", "包括", "包含", "包括有", "具有", "设有", "设置", "设置有", "用于", "用来", "通过", "采用", "利用", "根据", "基于", "涉及", "提供", "公开", "本", "本发明", "本实用新型", "本申请", "本公开", "实用新型", "发明", "实施例", "技术领域", "技术", "方案", "有效", "进而", "从而", "以便", "同时", "分别", "相应", "对应", "相对", "之间", "位于", "一端", "另一端", "一侧", "另一侧", "第一", "第二", "第三", "步骤", "S1", "S2", "S3"]
 )
 
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
@@ -149,7 +142,7 @@ class ChineseTokenizer:
         path.write_text("\n".join(self.user_words), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "ChineseTokenizer":
+    def load(cls, path: Path) -> ChineseTokenizer:
         words = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
         return cls(words)
 
@@ -196,7 +189,7 @@ class TokenizerPool:
         self.chunk = chunk
         self._pool = None
 
-    def __enter__(self) -> "TokenizerPool":
+    def __enter__(self) -> TokenizerPool:
         if self.workers > 1:
             import multiprocessing as mp
 
@@ -578,7 +571,7 @@ class KeywordIndex:
         (path / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, ids: IdMap, *, mmap: bool = True, **kwargs: Any) -> "KeywordIndex":
+    def load(cls, path: Path, ids: IdMap, *, mmap: bool = True, **kwargs: Any) -> KeywordIndex:
         """Open a saved index (large arrays memory-mapped) over the shared id map."""
         meta_file = path / "meta.json"
         if not meta_file.exists():

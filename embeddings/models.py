@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Union
+from typing import Literal
 
 from patentnav.errors import InvalidInput
 
@@ -75,7 +75,7 @@ MAX_K = 1000
 MAX_OFFSET = 10_000
 MAX_CANDIDATES = 5000
 
-FacetValue = Union[str, int, bool, None]
+FacetValue = str | int | bool | None
 
 
 def _tuple(value: object, name: str) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,8 @@ class EmbeddedStore(GraphStore):
         self._conns_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._columns: dict[str, list[tuple[str, str]]] = {}
+        #: every id of a node table, for tables this store filled from empty (see _known)
+        self._ids: dict[str, pa.Array] = {}
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------
@@ -346,6 +349,7 @@ class EmbeddedStore(GraphStore):
         if query.mode == "write":
             self._check_writable()
             with self._write_lock:
+                self._ids.clear()  # a named write may create or delete nodes
                 return self._rows(query.text, params, name=query.name)
         return self._rows(query.text, params, name=query.name)
 
@@ -374,6 +378,7 @@ class EmbeddedStore(GraphStore):
         )
         deleted = 0
         with self._write_lock:
+            self._ids.clear()
             for part in batched(unique, self.batch_size):
                 rows = self._rows(text, {"t": pa.table({"k_id": pa.array(part, pa.string())})},
                                   name="delete_nodes")
@@ -384,6 +389,7 @@ class EmbeddedStore(GraphStore):
         """Drop and re-create every table (faster than deleting row by row)."""
         self._check_writable()
         with self._write_lock:
+            self._ids.clear()
             for rt in self.schema.rels:
                 self._query(f"DROP TABLE IF EXISTS {_q(rt.type)}", name="clear")
             for nt in self.schema.nodes:
@@ -420,12 +426,13 @@ class EmbeddedStore(GraphStore):
         keys = check_keys(nt.label, nt.prop_names, rows)
         if nt.key not in keys:
             raise SchemaError(f"{nt.label} rows need {nt.key!r}")
+        plain = _all_dicts(rows)
         arrays, names = [], []
         for name, db_type in self._table_columns(nt.label):
             prop_type = nt.prop_type(name) if name in nt.prop_names else _schema_type(db_type)
             arrow_type = ARROW_TYPES[prop_type]
             if name in keys:
-                values = [r.get(name) for r in rows]
+                values = _column(rows, name, plain)
                 if name == nt.key:
                     arrays.append(_key_array(nt.label, name, values))
                     names.append(name)
@@ -444,11 +451,13 @@ class EmbeddedStore(GraphStore):
         unique_ids = pc.unique(table[key])
         if len(unique_ids) < table.num_rows:
             table = _merge_table(table, [key])
-        empty = self._count(f"(n:{_q(nt.label)})", name="upsert_nodes") == 0
+        count = self._count(f"(n:{_q(nt.label)})", name="upsert_nodes")
+        empty = count == 0
         if empty:
+            self._ids[nt.label] = pa.array([], pa.string())
             new, old = table, table.slice(0, 0)
         else:
-            found = self._existing_ids(nt.label, key, unique_ids)
+            found = self._existing_ids(nt.label, key, unique_ids, count=count)
             mask = pc.is_in(table[key], value_set=found)
             new, old = table.filter(pc.invert(mask)), table.filter(mask)
         if new.num_rows:
@@ -457,13 +466,38 @@ class EmbeddedStore(GraphStore):
                             threads=self.copy_threads)
             else:
                 self._create_nodes(nt, new)
+            known = self._ids.get(nt.label)
+            if known is not None:
+                self._ids[nt.label] = pa.concat_arrays([known, _as_array(new[key], pa.string())])
         if old.num_rows:
             self._update_nodes(nt, old)
         log.debug("upsert %s: %d rows, %d new, %d existing", nt.label, n_rows, new.num_rows, old.num_rows)
         return n_rows
 
-    def _existing_ids(self, label: str, key: str, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    def _known(self, label: str, count: int | None = None) -> pa.Array | None:
+        """All ids of ``label`` when this store wrote every node of the table itself.
+
+        Tracked from the moment the table was empty; trusted only while the table still
+        holds exactly that many nodes (any delete or named write query drops tracking),
+        so endpoint and existence checks need no query during a bulk load."""
+        known = self._ids.get(label)
+        if known is None:
+            return None
+        if count is None:
+            count = self._count(f"(n:{_q(label)})", name="lookup")
+        if count != len(known):
+            del self._ids[label]
+            return None
+        return known
+
+    def _existing_ids(
+        self, label: str, key: str, ids: pa.Array | pa.ChunkedArray, *, count: int | None = None
+    ) -> pa.Array:
         """Which of ``ids`` (distinct) exist as ``label`` nodes."""
+        known = self._known(label, count)
+        if known is not None:
+            ids = _as_array(ids, pa.string())
+            return pc.filter(ids, pc.is_in(ids, value_set=known))
         probe = pa.table({"k_id": ids})
         found = self._arrow(
             f"LOAD FROM $t MATCH (n:{_q(label)} {{{_q(key)}: k_id}}) RETURN n.{_q(key)} AS k_id",
@@ -560,18 +594,19 @@ class EmbeddedStore(GraphStore):
 
     def _rel_table(self, rt: RelType, rows: Sequence[Row]) -> pa.Table:
         keys = check_keys(rt.type, (*REL_KEYS, *rt.prop_names), rows)
+        plain = _all_dicts(rows)
         arrays, names = [], []
         for k in REL_KEYS:
             if k not in keys:
                 raise SchemaError(f"{rt.type} rows need {k!r}")
-            arrays.append(_key_array(rt.type, k, [r.get(k) for r in rows]))
+            arrays.append(_key_array(rt.type, k, _column(rows, k, plain)))
             names.append(k)
         types = {p.name: p.type for p in rt.props}
         for name, db_type in self._table_columns(rt.type):
             prop_type = types.get(name) or _schema_type(db_type)
             arrow_type = ARROW_TYPES[prop_type]
             if name in keys:
-                values = [r.get(name) for r in rows]
+                values = _column(rows, name, plain)
                 if prop_type in _PYTHON_CHECKED:
                     check_column(rt.type, name, prop_type, values)
                 arrays.append(_to_arrow(rt.type, name, values, arrow_type))
@@ -676,6 +711,17 @@ def _schema_type(db_type: str) -> str:
 _PYTHON_CHECKED = frozenset({"INT64", "DOUBLE", "DATE", "STRING[]"})
 
 
+def _all_dicts(rows: Sequence[Row]) -> bool:
+    return set(map(type, rows)) == {dict}
+
+
+def _column(rows: Sequence[Row], name: str, plain: bool) -> list[Any]:
+    """``[row.get(name) for row in rows]``, at C speed when every row is a plain dict."""
+    if plain:
+        return list(map(dict.get, rows, repeat(name)))
+    return [r.get(name) for r in rows]
+
+
 def _key_array(owner: str, name: str, values: list[Any]) -> pa.Array:
     """A key column (id / src / dst): non-empty strings only."""
     arr = _to_arrow(owner, name, values, pa.string())
@@ -692,7 +738,9 @@ def _to_arrow(owner: str, name: str, values: list[Any], arrow_type: pa.DataType)
 
 
 def _merge_table(table: pa.Table, key: list[str]) -> pa.Table:
-    """Merge rows sharing ``key``: later non-None values win (Python, duplicated keys only)."""
+    """Merge rows sharing ``key``: later non-None values win. Only the duplicated keys
+    are touched: vectorised (group by, last non-null) unless a list column is set among
+    them, then in Python."""
     if len(key) == 1:
         keys = table[key[0]]
     else:
@@ -700,6 +748,24 @@ def _merge_table(table: pa.Table, key: list[str]) -> pa.Table:
     counts = pc.value_counts(keys)
     dup_values = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
     dup_mask = pc.is_in(keys, value_set=dup_values)
-    merged = merge_duplicates(table.filter(dup_mask).to_pylist(), key)
-    merged_table = pa.Table.from_pylist(merged, schema=table.schema)
-    return pa.concat_tables([table.filter(pc.invert(dup_mask)), merged_table])
+    dups = table.filter(dup_mask)
+    others = [c for c in table.column_names if c not in key]
+    if any(pa.types.is_list(table.schema.field(c).type) and dups[c].null_count < dups.num_rows
+           for c in others):
+        merged = pa.Table.from_pylist(merge_duplicates(dups.to_pylist(), key), schema=table.schema)
+    else:
+        last = pc.ScalarAggregateOptions(skip_nulls=True)
+        scalars = [c for c in others if not pa.types.is_list(table.schema.field(c).type)]
+        grouped = dups.group_by(key, use_threads=False).aggregate([(c, "last", last) for c in scalars])
+        n = grouped.num_rows
+
+        def column(c: str) -> pa.ChunkedArray | pa.Array:
+            type_ = table.schema.field(c).type
+            if c in key:
+                return grouped[c]
+            if c in scalars:
+                return grouped[f"{c}_last"].cast(type_)
+            return pa.nulls(n, type_)  # a list column with no value among the duplicates
+
+        merged = pa.Table.from_arrays([column(c) for c in table.column_names], schema=table.schema)
+    return pa.concat_tables([table.filter(pc.invert(dup_mask)), merged])

@@ -162,3 +162,34 @@ def test_passed_in_database_is_not_closed(tmp_path):
     assert s2.count_nodes()["Patent"] == 0
     s2.close()
     db.close()
+
+
+def test_in_batch_merge_with_list_values(tmp_path):
+    # a list value among duplicated ids takes the row-wise merge; scalars-only the vectorised one
+    s = _small(tmp_path)
+    rows = [{"id": "X", "ipc_codes": ["A"], "title": "旧"}, {"id": "Y", "claim_count": 1},
+            {"id": "X", "ipc_codes": None, "title": "新", "claim_count": 2},
+            {"id": "Y", "claim_count": None, "hv": True}, {"id": "X", "ipc_codes": ["B"], "title": None}]
+    assert s.upsert_nodes("Patent", rows) == 5
+    x = s.run("patent_by_id", id="X")[0]["patent"]
+    y = s.run("patent_by_id", id="Y")[0]["patent"]
+    assert (x["ipc_codes"], x["title"], x["claim_count"]) == (["B"], "新", 2)
+    assert (y["claim_count"], y["hv"]) == (1, True)
+    s.close()
+
+
+def test_tracked_ids_never_outlive_other_writes(tmp_path):
+    # ids of tables the store filled itself are checked in memory; any other change
+    # to the table must send the store back to the database
+    db = _db(tmp_path)
+    a, b = EmbeddedStore(db), EmbeddedStore(db)
+    a.init_schema()
+    a.upsert_nodes("Patent", [{"id": f"P{i}"} for i in range(5)])
+    a.upsert_nodes("Organization", [{"id": "O"}])
+    assert a._known("Patent") is not None
+    b.upsert_nodes("Patent", [{"id": "P-by-b"}])  # written behind a's back
+    assert a.upsert_relationships("APPLIED_BY", [{"src": "P-by-b", "dst": "O"}]) == 1
+    assert a._known("Patent") is None
+    a.delete_nodes("Patent", ["P1"])
+    assert a.upsert_relationships("APPLIED_BY", [{"src": "P1", "dst": "O"}, {"src": "P2", "dst": "O"}]) == 1
+    a.close(), b.close(), db.close()

@@ -36,7 +36,7 @@ def test_rrf_weights_k_and_ties():
     # equal scores: better best rank first, then smaller id
     assert [i for i, _ in rrf_fuse([[5], [3]])] == [3, 5]
     assert [i for i, _ in rrf_fuse([[7, 8], [9]], weights=[1.0, 1.0], k=1)] == [7, 9, 8]
-    assert [i for i, _ in rrf_fuse([[1, 2], [3]], weights=[0.0, 1.0])][0] == 3
+    assert rrf_fuse([[1, 2], [3]], weights=[0.0, 1.0])[0][0] == 3
     with pytest.raises(InvalidInput):
         rrf_fuse([[1]], weights=[1.0, 2.0])
 

@@ -88,7 +88,7 @@ def test_filtered_search_only_returns_allowed():
     vi.add(ids_of(400), x)
     rng = np.random.default_rng(3)
     allowed = rng.random(400) < 0.1
-    D, I = vi.search_ints(x[:20], 10, allowed)
+    _, I = vi.search_ints(x[:20], 10, allowed)
     for qi in range(20):
         got = [i for i in I[qi] if i >= 0]
         assert all(allowed[i] for i in got)
@@ -115,18 +115,18 @@ def test_exact_vs_ann_auto_choice_and_transition(ann):
     assert not vi.needs_compact and vi.compact() is False
     # ANN quality on clustered data
     q = x[::60]
-    D, I = vi.search_ints(q, 10)
+    _, I = vi.search_ints(q, 10)
     rec = np.mean([len(set(I[i]) & set(brute(x, q[i], 10))) / 10 for i in range(len(q))])
     assert rec >= 0.9
     # selective filters stay exact over the allowed subset
     allowed = np.zeros(3000, dtype=bool)
     allowed[np.random.default_rng(5).choice(3000, 30, replace=False)] = True
-    D, I = vi.search_ints(q, 5, allowed)
+    _, I = vi.search_ints(q, 5, allowed)
     for i in range(len(q)):
         assert list(I[i]) == list(brute(x, q[i], 5, allowed))
     # wide filters keep recall and never leak
     wide = np.random.default_rng(6).random(3000) < 0.5
-    D, I = vi.search_ints(q, 10, wide)
+    _, I = vi.search_ints(q, 10, wide)
     assert all(wide[i] for i in I.ravel() if i >= 0)
     rec = np.mean([len(set(I[i]) & set(brute(x, q[i], 10, wide))) / 10 for i in range(len(q))])
     assert rec >= 0.9
@@ -155,7 +155,7 @@ def test_hnsw_tombstones_trigger_compaction():
     assert len(vi) == 1200 and vi.tombstones == 200 and not vi.needs_compact
     vi.delete(ids_of(100, 200))
     assert vi.tombstones == 300 and vi.needs_compact
-    D, I = vi.search_ints(x[1000:1001], 3)
+    _, I = vi.search_ints(x[1000:1001], 3)
     assert set(vi.ids.to_str(I[0][:2])) == {"CN000000", "CN001000"}
     vi.compact()
     assert vi.tombstones == 0 and len(vi) == 1100 and vi.kind == "hnsw"
