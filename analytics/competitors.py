@@ -345,6 +345,10 @@ class OrgService:
                                "no basis for a competitor ranking")
         wi = w_ipc if "ipc" in basis else 0.0
         we = w_emb if "embedding" in basis else 0.0
+        if wi + we <= 0:
+            raise InvalidInput(
+                f"only {' and '.join(basis)} similarity is available for {org['name']}, "
+                "and its weight is zero: give it a positive weight")
         wi, we = wi / (wi + we), we / (wi + we)
         mixes = self._mix(mix_query, cands, timer) if cands and focal_mix else {}
         centroids = timer.run("centroids", lambda: self._centroids(cands, max_vectors)) \

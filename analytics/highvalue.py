@@ -612,7 +612,8 @@ def list_high_value(
         holder_kind=holder_kind or "", kind="invention",
     )
     total = store.run("hv_list_count", **params)[0]["n"]
-    rows = store.run("hv_list", skip=offset, limit=limit, **params)
+    # Nothing past the end (and LadybugDB 0.22 can crash on ORDER BY ... SKIP beyond it).
+    rows = store.run("hv_list", skip=offset, limit=limit, **params) if offset < total else []
     holders = holders_of(store, [r["id"] for r in rows])
     items = [{**r, "hv_criteria": r.get("hv_criteria") or [],
               "hv_unknown": r.get("hv_unknown") or [], "holders": holders.get(r["id"], [])}

@@ -301,7 +301,9 @@ class MatchingService:
         if not 1 <= limit <= 1000 or offset < 0:
             raise InvalidInput("limit must be 1..1000 and offset >= 0")
         total = self.store.run("match_demand_count")[0]["n"]
-        items = self.store.run("match_demands", skip=offset, limit=limit)
+        # Past the end there is nothing to read; never send LadybugDB 0.22 an ORDER BY ...
+        # SKIP beyond the table (it crashes the process on some such values).
+        items = self.store.run("match_demands", skip=offset, limit=limit) if offset < total else []
         return {"total": total, "offset": offset, "limit": limit, "items": items}
 
     def match_demand(

@@ -694,7 +694,8 @@ class NavigationService:
         notes: list[str] = []
         if n == 0:
             cov = {"patents": 0, "fields": {k: {"patents": 0, "share": None} for k in COVERAGE_FIELDS}}
-            return Landscape({}, {}, 0, cov, {s: [] for s in SECTIONS if options.wants(s)},
+            empty = {s: (None if s == "cq_comparison" else []) for s in SECTIONS if options.wants(s)}
+            return Landscape({}, {}, 0, cov, empty,
                              ["no patent matches this topic and these filters"], [],
                              {"limit": lim})
         profile = run("nav_profile", cq_prefix=self.home_prefix)

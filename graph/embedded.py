@@ -19,6 +19,10 @@ per-row Python beyond that), checked against the schema, and written in chunks:
   changed properties through ``MERGE``. Small batches into a non-empty table go through
   ``LOAD FROM ... MERGE`` directly. A relationship is unique per (type, src, dst).
 
+While the store fills a node table from empty, it keeps the ids it wrote and answers
+existence and endpoint checks from them in memory (trusted only while the table's count
+still matches; any delete or named write query drops them).
+
 COPY has a fixed cost that grows with the tables (~70 ms when empty; ~0.5 s for a node
 table and 1-5 s for a relationship table once the endpoint tables hold a million nodes),
 so **pass whole iterables** (a generator over a file is fine): the store cuts them into

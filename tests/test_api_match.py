@@ -196,3 +196,11 @@ def test_recompute_refused_on_read_only_store(tmp_path):
             ok(c.get("/v1/rankings/holders"))
     finally:
         ro.close()
+
+
+def test_demand_pages_past_the_end_are_empty_and_huge_offsets_rejected(client):
+    """Regression (found by schemathesis): LadybugDB 0.22 crashed the process on ORDER BY
+    ... SKIP far past the end; offsets past the total no longer reach the database."""
+    page = ok(client.get("/v1/match/demands", params={"offset": 29803, "limit": 401}))
+    assert page["total"] == 2 and page["items"] == []
+    assert err(client.get("/v1/high-value/patents", params={"offset": 2**70}), 422)

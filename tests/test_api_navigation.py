@@ -211,3 +211,22 @@ def test_cli_exports(tmp_path, monkeypatch):
         assert r.exit_code == 1 and "not_found" in r.output
     finally:
         get_settings.cache_clear()
+
+
+def test_empty_landscape_is_a_valid_reply_not_a_server_error(client):
+    """Regression (found by schemathesis): no patent after filters gave a 500."""
+    for r in (
+        client.post("/v1/navigation/landscape", json={"ipc": ["H01M"], "filters": {"region": ["650000"]}}),
+        client.get("/v1/navigation/landscape", params={"ipc": "H01M", "region": "650000"}),
+    ):
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["patents"] == 0 and body["holders"] == [] and body["cq_comparison"] is None
+        assert "no patent matches" in " ".join(body["notes"])
+
+
+def test_competitors_with_zero_weight_on_the_only_basis_is_a_422(client):
+    """Regression (found by schemathesis): w_ipc=0 with no index gave ZeroDivisionError."""
+    r = client.get("/v1/orgs/重庆大学/competitors", params={"w_ipc": 0.0})
+    assert r.status_code == 422
+    assert "weight is zero" in r.json()["error"]["message"]

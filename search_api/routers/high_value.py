@@ -45,7 +45,7 @@ def patents(
     unknown: Annotated[Criterion | None, Query(
         description="Only patents for which this criterion is unknown.")] = None,
     holder_kind: Annotated[HolderKind | None, Query(description="Kind of holder.")] = None,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 50,
 ) -> dict[str, Any]:
     """Invention patents by high-value state (as last computed), paged by id."""
@@ -80,7 +80,7 @@ def pledge(
         "Also patents whose high-value state is unknown but that are in an SEI category."))] = True,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$",
                                         description="6-digit region code (500000).")] = None,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=10000, description="Page size.")] = 100,
     format: Annotated[ExportFormat, Query(description="json, or csv / xlsx for banks.")] = "json",
 ) -> Any:

@@ -112,7 +112,7 @@ def match_demand_get(
             summary="Stored technology demands · 技术需求列表")
 def list_demands(
     service: MatchingDep,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 50,
 ) -> dict[str, Any]:
     """The stored technology demands (id, title, content, organisation), by id."""
