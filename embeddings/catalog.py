@@ -150,6 +150,7 @@ class _Multi:
         self._inverted: tuple[np.ndarray, np.ndarray] | None = None
         self._row_of: np.ndarray | None = None
         self._all_counts: np.ndarray | None = None
+        self._split: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def set_rows(self, rows: np.ndarray, lists: Sequence[Sequence[str]]) -> None:
         lens = np.array([len(v) for v in lists], dtype=np.int64)
@@ -198,6 +199,7 @@ class _Multi:
         self._inverted = None
         self._row_of = None
         self._all_counts = None
+        self._split = None
 
     def inverted(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows ordered by value, value pointer) -- rows holding value v are
@@ -228,19 +230,39 @@ class _Multi:
             out[rows[_gather_index(vptr[ids], vptr[ids + 1] - vptr[ids])]] = True
         return out
 
-    def counts(self, mask: np.ndarray, n_selected: int, live: np.ndarray) -> np.ndarray:
-        """Count of selected rows per value id (each row counts once per value)."""
+    def split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(first value per row or -1, rows of the other values, the other values): most
+        rows hold one value, so counting goes through a plain array gather."""
+        if self._split is None:
+            lens = np.diff(self.indptr)
+            first = np.full(len(lens), -1, dtype=np.int32)
+            has = lens > 0
+            first[has] = self.values[self.indptr[:-1][has]]
+            rest = np.ones(len(self.values), dtype=bool)
+            rest[self.indptr[:-1][has]] = False
+            self._split = (first, self.row_of()[rest], self.values[rest])
+        return self._split
+
+    def counts(self, mask: np.ndarray, sel: np.ndarray | None, n_selected: int,
+               live: np.ndarray) -> np.ndarray:
+        """Count of selected rows per value id (each row counts once per value); ``sel``
+        = ``flatnonzero(mask)`` when the caller has it."""
         V = len(self.vocab)
         if n_selected * 8 < len(mask):  # small selection: walk its rows only
-            sel = np.flatnonzero(mask)
+            if sel is None:
+                sel = np.flatnonzero(mask)
             vals = self.values[_gather_index(self.indptr[sel], np.diff(self.indptr)[sel])]
-        elif n_selected == int(live.sum()):  # everything live: counts are cached
+            return np.bincount(vals, minlength=V)
+        if n_selected == int(live.sum()):  # everything live: counts are cached
             if self._all_counts is None:
                 self._all_counts = np.bincount(self.values[live[self.row_of()]], minlength=V)
             return self._all_counts
-        else:
-            vals = self.values[mask[self.row_of()]]
-        return np.bincount(vals, minlength=V)
+        first, rest_rows, rest_vals = self.split()
+        f = first[sel] if sel is not None else first[mask]
+        counts = np.bincount(f[f >= 0], minlength=V)
+        if len(rest_rows):
+            counts += np.bincount(rest_vals[mask[rest_rows]], minlength=V)
+        return counts
 
 
 def _gather_index(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -356,8 +378,9 @@ class Catalog:
                 m &= (col[:n] <= hi) & (col[:n] > 0)
         for name, wanted in (("kind", f.kind), ("status", f.status)):
             if wanted:
-                ids = self.code_vocab[name].ids_exact(wanted)
-                m &= np.isin(self.codes[name][:n], np.asarray(ids, dtype=np.int16))
+                lut = np.zeros(len(self.code_vocab[name]) + 1, dtype=bool)  # last = -1
+                lut[self.code_vocab[name].ids_exact(wanted)] = True
+                m &= lut[self.codes[name][:n]]
         for flag, col in ((f.high_value, self.hv), (f.open_licence, self.open_licence)):
             if flag is not None:
                 m &= col[:n] == (1 if flag else 0)
@@ -424,29 +447,33 @@ class Catalog:
         m[: min(n, len(mask))] = mask[:n]
         m &= self.live[:n]
         n_sel = int(m.sum())
-        small = n_sel * 8 < n
-        sel = np.flatnonzero(m) if small else None
+        # an index gather beats a boolean one (which scans all n rows) below half selected
+        sel = np.flatnonzero(m) if n_sel * 2 < n else None
+
+        def pick(arr: np.ndarray) -> np.ndarray:
+            return arr[sel] if sel is not None else arr[m]
+
         out: dict[str, list[tuple[FacetValue, int]]] = {}
         for name in names:
             if name not in FACET_FIELDS:
                 raise InvalidInput(f"unknown facet {name!r}")
             if name in MULTI_FIELDS:
                 col = self.multi[name]
-                counts = col.counts(m, n_sel, self.live[:n])
+                counts = col.counts(m, sel, n_sel, self.live[:n])
                 labels: Sequence[FacetValue] = col.vocab.values
             elif name in CODE_FIELDS:
                 codes = self.codes[name][:n]
-                vals = codes[sel] if small else codes[m]
+                vals = pick(codes)
                 counts = np.bincount(vals[vals >= 0], minlength=len(self.code_vocab[name]))
                 labels = self.code_vocab[name].values
             elif name in ("app_year", "grant_year"):
                 col = (self.app_year if name == "app_year" else self.grant_year)[:n]
-                counts = np.bincount(col[sel] if small else col[m])
+                counts = np.bincount(pick(col))
                 counts[:1] = 0  # 0 = unknown year
                 labels = range(len(counts))
             else:  # tri-state flags
                 col = (self.hv if name == "high_value" else self.open_licence)[:n]
-                vals = (col[sel] if small else col[m]).astype(np.int64) + 1
+                vals = pick(col).astype(np.int64) + 1
                 counts = np.bincount(vals, minlength=3)
                 labels = [None, False, True]
             out[name] = _top(counts, labels, size)

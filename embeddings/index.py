@@ -7,8 +7,10 @@ Kinds (chosen automatically from the collection size)
 * above that, the ANN kind named by ``settings.ann_kind``:
 
   - ``ivf`` (default) -- ``IndexIVFFlat`` (inner product, nlist ≈ 4·sqrt(n), hashtable
-    direct map). Removes ids natively. Filters widen ``nprobe`` by the inverse of the
-    allowed fraction, up to all lists (= exact over the allowed subset).
+    direct map). Removes ids natively. Filters run inside FAISS (``IDSelectorBitmap``) with
+    ``nprobe`` widened by 1/sqrt(allowed fraction), up to all lists (= exact over the
+    allowed subset): on the 1M benchmark recall@10 0.97-1.0 from 50 % to 1 % allowed,
+    where post-filtering an over-fetched unfiltered search stays at 0.90-0.96.
   - ``hnsw`` -- ``IndexHNSWFlat``. FAISS HNSW cannot remove vectors, so the index keeps
     its own position <-> int-id arrays and a **tombstone** mask: a delete marks the
     position dead, a replacement marks the old position dead and appends the new vector;
@@ -441,7 +443,11 @@ class VectorIndex:
                 sel = faiss.IDSelectorBitmap(len(m), faiss.swig_ptr(bits))
                 keep = (bits, sel)  # alive during the call
                 if self.kind == "ivf":
-                    nprobe = min(self.nlist, int(math.ceil(self.nprobe * n / n_allowed)))
+                    # the selector skips the distances of disallowed vectors, so a probe
+                    # costs ~ its allowed share: widen by 1/sqrt(fraction) (measured: recall@10
+                    # >= 0.97 from 50 % down to 1 % allowed, at most ~2x the unfiltered time)
+                    widen = math.sqrt(n / n_allowed)
+                    nprobe = min(self.nlist, int(math.ceil(self.nprobe * widen)))
                     params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
                 else:
                     params = faiss.SearchParameters(sel=sel)

@@ -493,24 +493,28 @@ class KeywordIndex:
     def search_terms(self, terms: tuple[str, ...], term_ids: np.ndarray, k: int,
                      allowed: np.ndarray | None = None, *, with_mask: bool = False) -> KeywordHits:
         scores = self.scores(term_ids)
+        n = len(scores)
         if allowed is not None:
-            a = min(len(allowed), len(scores))
-            scores[a:] = 0.0
-            scores[:a][~allowed[:a]] = 0.0
-        nz = np.flatnonzero(scores)
-        total = len(nz)
+            if len(allowed) == n:
+                np.multiply(scores, allowed, out=scores)
+            else:
+                a = min(len(allowed), n)
+                scores[a:] = 0.0
+                np.multiply(scores[:a], allowed[:a], out=scores[:a])
+        total = int(np.count_nonzero(scores))
         k = min(k, total)
         if k <= 0:
             top = np.zeros(0, dtype=np.int64)
         else:
-            vals = scores[nz]
-            cand = np.argpartition(-vals, k - 1)[:k] if k < total else np.arange(total)
-            cand = nz[cand]
+            # never select near a run of tied zeros: argpartition(scores, n - k) over a
+            # mostly-zero 1M array took 180 ms; the top of -scores or the matches alone ~5 ms
+            if k == total or total * 4 <= n:
+                nz = np.flatnonzero(scores)
+                cand = nz[np.argpartition(-scores[nz], k - 1)[:k]] if k < total else nz
+            else:
+                cand = np.argpartition(-scores, k - 1)[:k]
             top = cand[np.lexsort((cand, -scores[cand]))].astype(np.int64)
-        matched = None
-        if with_mask:
-            matched = np.zeros(len(scores), dtype=bool)
-            matched[nz] = True
+        matched = (scores > 0) if with_mask else None
         return KeywordHits(top, scores[top], total, term_ids, terms, matched)
 
     def doc_token_ids(self, n: int) -> np.ndarray:

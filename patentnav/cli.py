@@ -11,6 +11,7 @@ import logging
 
 import typer
 
+from patentnav.errors import PatentnavError
 from patentnav.logs import configure_logging
 from patentnav.settings import get_settings
 
@@ -57,4 +58,9 @@ _mount()
 
 
 def main() -> None:
-    app()
+    """Console entry point: errors patentnav raises on purpose become one clear line."""
+    try:
+        app()
+    except PatentnavError as exc:
+        typer.echo(f"error ({exc.code}): {exc}", err=True)
+        raise SystemExit(1) from None
