@@ -421,35 +421,51 @@ def ann_study(st: Stages, encoder) -> None:
 # ----------------------------------------------------------------------------------------------
 def _bm25_pair(label: str, tokens: list[list[str]], queries: list[list[str]],
                rank_bm25_queries: int) -> None:
-    import sys as _sys
+    """Build bm25s (as KeywordIndex does: token ids, CSR, bm25s from ids) and rank-bm25's
+    BM25Okapi over the same tokens; time builds, RSS growth and top-10 query latency."""
+    from types import SimpleNamespace
 
     import bm25s
     from rank_bm25 import BM25Okapi
 
-    tokens = [[_sys.intern(t) for t in doc] for doc in tokens]
+    from embeddings.keyword import _RowLists
+
     gc.collect()
     r0 = rss_mb()
     t = time.perf_counter()
+    vocab: dict[str, int] = {}
+    lens = np.array([len(d) for d in tokens], dtype=np.int64)
+    indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    flat = np.empty(int(indptr[-1]), dtype=np.int32)
+    for i, d in enumerate(tokens):
+        flat[indptr[i]:indptr[i + 1]] = [vocab.setdefault(w, len(vocab)) for w in d]
+    t_ids = time.perf_counter() - t
+    t = time.perf_counter()
     bm = bm25s.BM25(method="lucene")
-    bm.index(tokens, show_progress=False)
+    bm.index(SimpleNamespace(ids=_RowLists(indptr, flat), vocab=vocab), create_empty_token=False,
+             show_progress=False)
     tb = time.perf_counter() - t
     mem_b = rss_mb() - r0
     lat = []
     for q in queries:
+        ids = np.array([vocab[w] for w in q if w in vocab], dtype=np.int32)
         t = time.perf_counter()
-        s = bm.get_scores(q) if any(w in bm.vocab_dict for w in q) else np.zeros(1)
-        np.argpartition(-s, min(9, len(s) - 1))[:10]
+        s = bm.get_scores_from_ids(ids) if len(ids) else np.zeros(len(tokens), np.float32)
+        nz = np.flatnonzero(s)
+        nz[np.argpartition(-s[nz], min(9, len(nz) - 1))[:10]] if len(nz) else nz
         lat.append(time.perf_counter() - t)
-    print(f"[{label}] bm25s     : build {tb:7.1f}s  +RSS {mem_b:7.0f} MB  query p50 "
-          f"{pct(lat, 50):8.2f} ms  p95 {pct(lat, 95):8.2f} ms  ({len(tokens):,} docs)", flush=True)
-    del bm
+    print(f"[{label}] bm25s     : token ids {t_ids:6.1f}s + index {tb:7.1f}s  +RSS {mem_b:7.0f} MB  "
+          f"top-10 query p50 {pct(lat, 50):8.2f} ms  p95 {pct(lat, 95):8.2f} ms  "
+          f"({len(tokens):,} docs, {len(queries)} queries)", flush=True)
+    del bm, flat, indptr
     gc.collect()
     r0 = rss_mb()
     t = time.perf_counter()
     try:
         okapi = BM25Okapi(tokens)
     except MemoryError:
-        print(f"[{label}] rank-bm25 : MemoryError while building", flush=True)
+        print(f"[{label}] rank-bm25 : MemoryError while building (address space capped)", flush=True)
         return
     tb = time.perf_counter() - t
     mem_r = rss_mb() - r0
@@ -459,10 +475,18 @@ def _bm25_pair(label: str, tokens: list[list[str]], queries: list[list[str]],
         s = okapi.get_scores(q)
         np.argpartition(-s, min(9, len(s) - 1))[:10]
         lat.append(time.perf_counter() - t)
-    print(f"[{label}] rank-bm25 : build {tb:7.1f}s  +RSS {mem_r:7.0f} MB  query p50 "
+    print(f"[{label}] rank-bm25 : build {tb:7.1f}s  +RSS {mem_r:7.0f} MB  top-10 query p50 "
           f"{pct(lat, 50):8.2f} ms  p95 {pct(lat, 95):8.2f} ms  ({len(lat)} queries)", flush=True)
     del okapi
     gc.collect()
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def bm25_compare(st: Stages, settings) -> None:
@@ -483,16 +507,19 @@ def bm25_compare(st: Stages, settings) -> None:
     queries = [tk.query_tokens(q) for q in st.generator().queries(st.args.queries)]
     _bm25_pair("real", real_tokens, queries, len(queries))
     del real_tokens
-    gen_tokens = st.tokens(tk)
-    limit = None
-    try:  # keep rank-bm25 from taking the shared machine down
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = int(st.args.rank_bm25_mem_gb * 2**30)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ValueError, OSError):
-        pass
-    _bm25_pair(f"generated {len(gen_tokens):,}", gen_tokens, queries, 20)
-    if limit is not None:
+    f = st.cache / f"tokens_{st.args.n}_{st.args.seed}.txt"
+    if not f.exists():
+        st.tokens(tk)
+    intern = sys.intern
+    with open(f, encoding="utf-8") as fh:  # interned: one str object per distinct token
+        gen_tokens = [[intern(w) for w in line.rstrip("\n").split(" ")] if line.strip() else []
+                      for line in fh]
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _vm_size() + int(st.args.rank_bm25_mem_gb * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))  # keep the shared machine alive
+    try:
+        _bm25_pair(f"generated {len(gen_tokens):,}", gen_tokens, queries, 20)
+    finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
@@ -752,6 +779,11 @@ def main(argv=None) -> None:
 
     settings = Settings()
     st = Stages(args, settings)
+    if args.bm25_compare:
+        print(f"machine: {os.cpu_count()} CPUs; n = {args.n:,} generated patents "
+              f"(source {SOURCE})", flush=True)
+        bm25_compare(st, settings)
+        return
     encoder = create_encoder(settings)
     print(f"machine: {os.cpu_count()} CPUs; encoder {encoder.name} dim {encoder.dim}; "
           f"n = {args.n:,} generated patents (source {SOURCE})", flush=True)
@@ -765,9 +797,6 @@ def main(argv=None) -> None:
         return
     if args.ann_study:
         ann_study(st, encoder)
-        return
-    if args.bm25_compare:
-        bm25_compare(st, settings)
         return
     full_bench(st, settings, encoder)
 

@@ -7,10 +7,13 @@ Kinds (chosen automatically from the collection size)
 * above that, the ANN kind named by ``settings.ann_kind``:
 
   - ``ivf`` (default) -- ``IndexIVFFlat`` (inner product, nlist ≈ 4·sqrt(n), hashtable
-    direct map). Removes ids natively. Filters run inside FAISS (``IDSelectorBitmap``) with
-    ``nprobe`` widened by 1/sqrt(allowed fraction), up to all lists (= exact over the
-    allowed subset): on the 1M benchmark recall@10 0.97-1.0 from 50 % to 1 % allowed,
-    where post-filtering an over-fetched unfiltered search stays at 0.90-0.96.
+    direct map). Removes ids natively. Filters allowing at least ``post_filter_min`` (30 %)
+    of the vectors post-filter an unfiltered search over-fetched by 2/fraction (falling
+    back when too few survive); narrower ones run inside FAISS (``IDSelectorBitmap``)
+    with ``nprobe`` widened by 1/sqrt(allowed fraction), up to all lists (= exact over
+    the allowed subset). On the 1M benchmark the selector path keeps recall@10 at
+    0.97-1.0 from 50 % down to 0.1 % allowed, where post-filtering alone falls to
+    0.93 / 0.79 at 1 % / 0.1 %; at 50 % post-filtering is 2x cheaper for the same recall.
   - ``hnsw`` -- ``IndexHNSWFlat``. FAISS HNSW cannot remove vectors, so the index keeps
     its own position <-> int-id arrays and a **tombstone** mask: a delete marks the
     position dead, a replacement marks the old position dead and appends the new vector;
@@ -126,6 +129,7 @@ class VectorIndex:
         nlist: int | None = None,
         nprobe: int = 512,
         filter_exact_fraction: float = 0.05,
+        post_filter_min: float = 0.3,
         tombstone_max: float = 0.2,
         threads: int | None = None,
     ) -> None:
@@ -145,6 +149,7 @@ class VectorIndex:
         self.nlist_setting = nlist
         self.nprobe = int(nprobe)
         self.filter_exact_fraction = float(filter_exact_fraction)
+        self.post_filter_min = float(post_filter_min)
         self.tombstone_max = float(tombstone_max)
         #: OpenMP threads for builds (training, adding); searches use one (see omp_threads)
         self.threads = threads or min(2, os.cpu_count() or 1)
@@ -438,6 +443,12 @@ class VectorIndex:
             n_allowed = int(m.sum())
             if n_allowed == 0:
                 return _empty(len(q), k)
+            if self.kind == "ivf" and n_allowed < n and n_allowed >= self.post_filter_min * n:
+                # wide filter: an over-fetched unfiltered search, filtered afterwards, is
+                # cheaper than widening nprobe (measured 7.7 vs 17 ms at 50 % allowed)
+                got = self._post_filtered(q, k, m, n_allowed / n)
+                if got is not None:
+                    return got
             if n_allowed < n:
                 bits = np.packbits(m, bitorder="little")
                 sel = faiss.IDSelectorBitmap(len(m), faiss.swig_ptr(bits))
@@ -454,8 +465,34 @@ class VectorIndex:
         if params is None and self.kind == "ivf":
             params = faiss.SearchParametersIVF(nprobe=nprobe)
         D, I = self._index.search(q, min(k, n), params=params)
+        if keep is not None and self.kind == "ivf" and nprobe < self.nlist:
+            # the probed lists may hold too few allowed vectors (a filter far from the
+            # query): search those queries again over every list
+            short = (I >= 0).sum(axis=1) < min(k, n_allowed)
+            if short.any():
+                full = faiss.SearchParametersIVF(sel=keep[1], nprobe=self.nlist)
+                D[short], I[short] = self._index.search(q[short], min(k, n), params=full)
         del keep
         return self._pad(D, I, k)
+
+    def _post_filtered(self, q: np.ndarray, k: int, m: np.ndarray, frac: float
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Top ``k`` allowed among ``2k/frac`` unfiltered IVF neighbours; None when some
+        query found fewer than ``k`` allowed ones (the caller then filters inside FAISS)."""
+        faiss = _faiss()
+        n = len(self)
+        fetch = min(n, int(math.ceil(2 * k / frac)) + 10)
+        D, I = self._index.search(q, fetch, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
+        ok = (I >= 0) & m[np.maximum(I, 0)]
+        if (ok.sum(axis=1) < min(k, int(m.sum()))).any():
+            return None
+        outD = np.zeros((len(q), k), dtype=np.float32)
+        outI = np.full((len(q), k), -1, dtype=np.int64)
+        for r in range(len(q)):
+            sel = np.flatnonzero(ok[r])[:k]
+            outD[r, : len(sel)] = D[r, sel]
+            outI[r, : len(sel)] = I[r, sel]
+        return outD, outI
 
     def _search_hnsw(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
         faiss = _faiss()
@@ -491,6 +528,11 @@ class VectorIndex:
             params = faiss.SearchParametersHNSW(sel=sel, efSearch=ef) if sel is not None \
                 else faiss.SearchParametersHNSW(efSearch=ef)
             D, P = self._index.search(q, min(k, n_ok), params=params)
+            short = (P >= 0).sum(axis=1) < min(k, n_ok)
+            if sel is not None and short.any():  # graph walk found too few: scan exactly
+                storage = faiss.downcast_index(self._index.storage)
+                D[short], P[short] = storage.search(q[short], min(k, n_ok),
+                                                    params=faiss.SearchParameters(sel=sel))
         del bits
         I = np.where(P >= 0, self._pos_to_id[np.maximum(P, 0)], -1)
         return self._pad(D, I, k)

@@ -33,6 +33,10 @@ retriever contributes its top ``candidates``). ``keyword`` ranks by BM25, ``sema
 by cosine similarity. An empty ``text`` browses the filtered patents, newest
 application first.
 
+Paging: each page fetches ``max(candidates, offset + k)`` from each retriever, so a
+patent's component ranks never change between pages; in hybrid mode a patent that only
+enters one retriever's window on a later page can still move up a little in the fusion.
+
 ``total`` is the size of the result set the facets are counted over:
 ``keyword`` -- filtered patents containing at least one query term;
 ``semantic`` -- all filtered patents (everything has a similarity);

@@ -130,6 +130,13 @@ def test_exact_vs_ann_auto_choice_and_transition(ann):
     assert all(wide[i] for i in I.ravel() if i >= 0)
     rec = np.mean([len(set(I[i]) & set(brute(x, q[i], 10, wide))) / 10 for i in range(len(q))])
     assert rec >= 0.9
+    # a wide filter that excludes the query's whole neighbourhood: post-filtering finds
+    # nothing in its over-fetch and must fall back to filtering inside FAISS, which still
+    # returns k allowed vectors (their order is approximate: all are far from the query)
+    far = np.zeros(3000, dtype=bool)
+    far[np.argsort(x @ q[0])[:1050]] = True  # the 35 % least similar to the query
+    _, I = vi.search_ints(q[:1], 10, far)
+    assert all(far[i] for i in I[0]) and (I[0] >= 0).all() and len(set(I[0])) == 10
     # incremental updates on the ANN index: replace and delete without rebuild
     vi.add(["CN000001"], x[2999:3000])
     assert {h[0] for h in vi.search(x[2999], 2)} == {"CN000001", "CN002999"}
