@@ -68,30 +68,11 @@ def _check(region: list[str] | None, chain: list[str] | None) -> None:
             raise InvalidInput(f"malformed {what} {value!r}")
 
 
-def _by_id(service: MatchingService, demand_id: str, k: int,
-           holder_kind: list[HolderKind] | None, status: list[PatentStatus] | None,
-           include_transferred: bool, open_licence: bool, region: list[str] | None,
-           chain: list[str] | None) -> dict[str, Any]:
-    _check(region, chain)
-    opts = DemandOptions(
-        k=k, holder_kinds=tuple(holder_kind) if holder_kind is not None
-        else DemandOptions().holder_kinds,
-        statuses=tuple(status) if status else None,
-        exclude_transferred=not include_transferred, open_licence_only=open_licence,
-        regions=tuple(region or ()), chains=tuple(chain or ()),
-    )
-    return service.match_demand(demand_id=demand_id, options=opts)
-
-
 _REGIONS = Query(description="Only patents whose applicants are in these 6-digit regions.")
 _CHAINS = Query(description="Only patents in these industry chains (ids).")
 
 
-@router.get("/demand", response_model=DemandMatchResponse, responses=RESPONSES,
-            summary="Patents for a stored demand · 按需求编号匹配")
-def match_demand_get(
-    service: MatchingDep,
-    demand_id: Annotated[str, Query(min_length=1, max_length=200, description="TechDemand id.")],
+def stored_demand_options(
     k: Annotated[int, _K] = 10,
     holder_kind: Annotated[list[HolderKind] | None, Query(
         description="Holder kinds admitted (default university, institute).")] = None,
@@ -102,10 +83,30 @@ def match_demand_get(
     open_licence: Annotated[bool, Query(description="Only open-licence patents.")] = False,
     region: Annotated[list[str] | None, _REGIONS] = None,
     chain: Annotated[list[str] | None, _CHAINS] = None,
+) -> DemandOptions:
+    """The query parameters shared by both stored-demand endpoints, as DemandOptions."""
+    _check(region, chain)
+    return DemandOptions(
+        k=k, holder_kinds=tuple(holder_kind) if holder_kind is not None
+        else DemandOptions().holder_kinds,
+        statuses=tuple(status) if status else None,
+        exclude_transferred=not include_transferred, open_licence_only=open_licence,
+        regions=tuple(region or ()), chains=tuple(chain or ()),
+    )
+
+
+StoredDemandOptions = Annotated[DemandOptions, Depends(stored_demand_options)]
+
+
+@router.get("/demand", response_model=DemandMatchResponse, responses=RESPONSES,
+            summary="Patents for a stored demand · 按需求编号匹配")
+def match_demand_get(
+    service: MatchingDep,
+    demand_id: Annotated[str, Query(min_length=1, max_length=200, description="TechDemand id.")],
+    options: StoredDemandOptions,
 ) -> dict[str, Any]:
     """Same as ``POST /v1/match/demand`` for a stored technology demand."""
-    return _by_id(service, demand_id, k, holder_kind, status, include_transferred, open_licence,
-                  region, chain)
+    return service.match_demand(demand_id=demand_id, options=options)
 
 
 @router.get("/demands", response_model=DemandList, responses=RESPONSES,
@@ -124,20 +125,10 @@ def list_demands(
 def match_demand_path(
     service: MatchingDep,
     demand_id: Annotated[str, Path(max_length=200, description="TechDemand id.")],
-    k: Annotated[int, _K] = 10,
-    holder_kind: Annotated[list[HolderKind] | None, Query(
-        description="Holder kinds admitted (default university, institute).")] = None,
-    status: Annotated[list[PatentStatus] | None, Query(
-        description="Statuses admitted (default settings.match_statuses).")] = None,
-    include_transferred: Annotated[bool, Query(
-        description="Also return patents already transferred.")] = False,
-    open_licence: Annotated[bool, Query(description="Only open-licence patents.")] = False,
-    region: Annotated[list[str] | None, _REGIONS] = None,
-    chain: Annotated[list[str] | None, _CHAINS] = None,
+    options: StoredDemandOptions,
 ) -> dict[str, Any]:
     """Ranked, explained patents for one of the stored demands."""
-    return _by_id(service, demand_id, k, holder_kind, status, include_transferred, open_licence,
-                  region, chain)
+    return service.match_demand(demand_id=demand_id, options=options)
 
 
 @router.get("/patent/{number}", response_model=PatentCompaniesResponse, responses=RESPONSES,
