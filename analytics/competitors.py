@@ -74,6 +74,7 @@ from analytics.navigation import (
     plain_row,
     share,
 )
+from analytics.facets import FacetEngine
 from graph.base import GraphStore
 from patentnav.errors import InvalidInput, NotFound
 
@@ -235,10 +236,10 @@ class OrgService:
     parts, the hybrid searcher)."""
 
     def __init__(self, store: GraphStore, searcher: HybridSearcher | None = None, *,
-                 nav: NavigationService | None = None) -> None:
+                 nav: NavigationService | None = None, engine: str = "auto") -> None:
         self.store = store
         self.searcher = searcher
-        self.nav = nav or NavigationService(store, searcher)
+        self.nav = nav or NavigationService(store, searcher, engine=engine)
 
     def resolve(self, name: str) -> dict[str, Any]:
         return resolve_org(self.store, name)
@@ -279,7 +280,8 @@ class OrgService:
                                 "qualifications": org.get("qualifications") or []},
             patents=len(ids), landscape=body, partners=partner_rows, citations=citations,
             notes=notes, meta={"took_ms": round((time.perf_counter() - t0) * 1000, 1),
-                               "timings_ms": timer.ms}, _tables=tables)
+                               "engine": land.meta.get("engine"), "timings_ms": timer.ms},
+            _tables=tables)
 
     def _citations(self, ids: list[str], _comp: Any, coverage: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -313,9 +315,12 @@ class OrgService:
         notes: list[str] = []
         if not ids:
             raise NotFound(f"{org['name']} has no patents in the graph")
-        mix_query = "nav_org_ipc_mix" if level == "subclass" else "nav_org_ipc_group_mix"
-        focal_mix = self._mix(mix_query, [oid], timer).get(oid, {})
-        sub_mix = focal_mix if level == "subclass" else self._mix("nav_org_ipc_mix", [oid], timer).get(oid, {})
+        # the catalog answers when it holds every patent of the organisation, else the graph
+        engine = self.nav.facets
+        if engine.select(ids, timer) is None:
+            engine = self.nav.graph_facets
+        focal_mix = engine.org_mix([oid], level, timer).get(oid, {})
+        sub_mix = focal_mix if level == "subclass" else engine.org_mix([oid], "subclass", timer).get(oid, {})
         focal_centroid = None
         if self.searcher is not None:
             kept, vecs = patent_vectors(self.searcher, even_sample(ids, max_vectors))
@@ -327,8 +332,7 @@ class OrgService:
         cand_ipc: dict[str, int] = {}
         if sub_mix:
             top = [c for c, _ in sorted(sub_mix.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]]
-            cand_ipc = {r["id"]: r["patents"] for r in timer.run("nav_competitor_candidates", lambda: self.store.run(
-                "nav_competitor_candidates", subclasses=top, exclude=[oid], limit=pool))}
+            cand_ipc = engine.competitor_candidates(top, [oid], pool, timer)
         else:
             notes.append(f"none of {org['name']}'s patents carries an IPC code: IPC overlap is not used")
         cand_emb: dict[str, int] = {}
@@ -350,8 +354,8 @@ class OrgService:
                 f"only {' and '.join(basis)} similarity is available for {org['name']}, "
                 "and its weight is zero: give it a positive weight")
         wi, we = wi / (wi + we), we / (wi + we)
-        mixes = self._mix(mix_query, cands, timer) if cands and focal_mix else {}
-        centroids = timer.run("centroids", lambda: self._centroids(cands, max_vectors)) \
+        mixes = engine.org_mix(cands, level, timer) if cands and focal_mix else {}
+        centroids = timer.run("centroids", lambda: self._centroids(cands, max_vectors, engine, timer)) \
             if cands and focal_centroid is not None else {}
         info = {r["id"]: plain_row(r) for r in self.store.run("nav_orgs_info", org_ids=cands)} if cands else {}
         co = {r["id"]: r["patents"] for r in self.store.run("nav_org_partners", org_id=oid, limit=1000)}
@@ -399,15 +403,9 @@ class OrgService:
             weights={"ipc": round(wi, 4), "embedding": round(we, 4)}, competitors=competitors,
             notes=notes, meta={"candidates": len(cands), "from_ipc": len(cand_ipc),
                                "from_embedding": len(cand_emb),
+                               "engine": engine.name,
                                "took_ms": round((time.perf_counter() - t0) * 1000, 1),
                                "timings_ms": timer.ms})
-
-    def _mix(self, query: str, org_ids: Sequence[str], timer: Timer) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = defaultdict(dict)
-        rows = timer.run(query, lambda: self.store.run(query, org_ids=list(org_ids)))
-        for r in rows:
-            out[r["org_id"]][r["code"]] = int(r["patents"])
-        return out
 
     def _titles(self, codes: set[str]) -> dict[str, dict[str, Any]]:
         if not codes:
@@ -427,8 +425,9 @@ class OrgService:
                 counts[r["org_id"]] += 1
         return dict(counts.most_common(pool))
 
-    def _centroids(self, org_ids: Sequence[str], max_vectors: int) -> dict[str, np.ndarray]:
-        by_org = self.patent_ids(org_ids)
+    def _centroids(self, org_ids: Sequence[str], max_vectors: int, engine: FacetEngine,
+                   timer: Timer) -> dict[str, np.ndarray]:
+        by_org = engine.org_patent_ids(org_ids, timer)
         sampled = {o: even_sample(v, max_vectors) for o, v in by_org.items()}
         flat = [pid for v in sampled.values() for pid in v]
         kept, vecs = patent_vectors(self.searcher, flat)
@@ -451,7 +450,7 @@ class OrgService:
         if len(ids) < 2:
             raise InvalidInput(f"the names all resolve to the same organisation ({ids[0]})")
         facets = [plain_row(r) for r in self.store.run("nav_orgs_facets", org_ids=ids)]
-        mix = self._mix("nav_org_ipc_mix", ids, Timer())
+        mix = self.nav.graph_facets.org_mix(ids, "subclass", Timer())
         links = {r["org_id"]: plain_row(r) for r in self.store.run("nav_orgs_citation_links", org_ids=ids)}
         codes = {c for m in mix.values() for c in sorted(m, key=lambda k: -m[k])[:top_codes]}
         titles = self._titles(codes)

@@ -18,6 +18,13 @@ top_cited                     ``nav_top_cited``
 clusters                      vectors from the search index + ``nav_texts``
 ============================  ===================================================
 
+Engines
+-------
+Every aggregation above is a named query, and that is how the graph engine computes it.
+When a search index is loaded, the same rows come from its columnar catalog instead
+(:mod:`analytics.facets`: milliseconds instead of a graph scan per section at 1M
+patents); ``meta.engine`` says which engine answered, ``Settings.nav_engine`` chooses.
+
 Topic
 -----
 A :class:`Topic` is resolved to a list of patent ids first (one query or one search),
@@ -64,7 +71,9 @@ k-means (scikit-learn) over the unit-normalised vectors the search index holds f
 topic's patents (at most ``cluster_max``, default 3000: the best-ranked for a text
 topic, otherwise an evenly spaced sample of the id-sorted set). ``n_clusters`` defaults
 to ``round(sqrt(n / 10))`` clamped to 2..8 (no clusters below 10 patents). Each cluster
-is labelled by jieba keywords scored by **TF-IDF contrast**: for term t and cluster c,
+is labelled by jieba keywords -- the tokens the keyword index holds for the indexed text
+(title, abstract, first claim), or jieba over title + abstract for a patent it lacks --
+scored by **TF-IDF contrast**: for term t and cluster c,
 ``score = (df_c(t) - df_rest(t)) * idf(t)`` where ``df_c`` is the share of the cluster's
 patents whose title+abstract contain t, ``df_rest`` the same share among the other
 clustered patents and ``idf(t) = ln((N + 1) / (n_t + 1)) + 1`` over the N clustered
@@ -81,12 +90,21 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from analytics.export import Table
+from analytics.facets import (  # noqa: F401  (as_int, plain_row, ids_params, Timer: re-exported)
+    FacetEngine,
+    GraphFacets,
+    Timer,
+    as_int,
+    choose_engine,
+    ids_params,
+    intersect,
+    plain_row,
+)
 from graph.base import GraphStore
 from patentnav.errors import IndexNotBuilt, InvalidInput
 
@@ -318,43 +336,8 @@ class LandscapeOptions:
 
 
 # -- helpers shared with competitors / chains ---------------------------------------------
-def as_int(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, Decimal):
-        return int(value)
-    return int(value)
-
-
 def share(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def ids_params(store: GraphStore, name: str, ids: Sequence[str]) -> dict[str, Any]:
-    """The id-list parameter of a named query: ``$ids`` (a list), or ``$ids_text`` (the
-    ids joined by newlines) when the backend's variant of the query takes that -- the
-    embedded variants do, because LadybugDB converts a long Python list parameter far
-    more slowly than it splits one string."""
-    q = store.query(name)
-    if "ids_text" in q.parameters:
-        if any("\n" in i for i in ids):
-            raise InvalidInput("patent ids must not contain line breaks")
-        return {"ids_text": "\n".join(ids)}
-    return {"ids": list(ids)}
-
-
-class Timer:
-    """Milliseconds spent per named step (reported in ``meta.timings_ms``)."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    def run(self, label: str, fn: Callable[[], Any]) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return fn()
-        finally:
-            self.ms[label] = round(self.ms.get(label, 0.0) + (time.perf_counter() - t0) * 1000, 1)
 
 
 def patent_vectors(searcher: HybridSearcher, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -572,11 +555,17 @@ class NavigationService:
         *,
         home_region: str = HOME_REGION,
         tokenizer: Any = None,
+        engine: str = "auto",
+        facets: FacetEngine | None = None,
     ) -> None:
         if not _REGION.match(home_region) or not home_region.endswith("0000"):
             raise InvalidInput("home_region must be a province code such as 500000")
         self.store = store
         self.searcher = searcher
+        #: where aggregations run (see analytics.facets); the graph answers what it cannot
+        self.facets: FacetEngine = facets or choose_engine(engine, store, searcher)
+        self.graph_facets: FacetEngine = (self.facets if isinstance(self.facets, GraphFacets)
+                                          else GraphFacets(store))
         self.home_region = home_region
         self.home_prefix = home_region[:2]
         self._tokenizer = tokenizer
@@ -586,44 +575,33 @@ class NavigationService:
     def resolve(self, topic: Topic, filters: NavFilters, options: LandscapeOptions,
                 timer: Timer | None = None) -> tuple[list[str], dict[str, Any]]:
         """Patent ids of a topic after filters (text topics keep relevance order), and a
-        description of how they were found."""
+        description of how they were found (``engine``: which facet engine resolved it)."""
         timer = timer or Timer()
         info: dict[str, Any] = {}
         sets: list[list[str]] = []
         if topic.q:
             ids, info["text"] = timer.run("search", lambda: self._text_ids(topic.q, filters, options))
             sets.append(ids)
-        if topic.ipc:
-            sets.append(timer.run("nav_scope_ipc", lambda: self._ipc_ids(topic.ipc)))
-        if topic.sei:
-            sets.append(sorted(r["id"] for r in timer.run(
-                "nav_scope_sei", lambda: self.store.run("nav_scope_sei", sei=topic.sei))))
-        if topic.chain or topic.chain_node:
-            sets.append(sorted(r["id"] for r in timer.run("nav_scope_chain", lambda: self.store.run(
-                "nav_scope_chain", chain_id=topic.chain or "", node_id=topic.chain_node or ""))))
-        if topic.ids is not None:
-            sets.append(list(topic.ids))
-        ids = sets[0]
-        for other in sets[1:]:
-            keep = set(other)
-            ids = [i for i in ids if i in keep]
+        engine = self.facets
+        if topic.ipc or topic.sei or topic.chain or topic.chain_node or topic.ids is not None:
+            scope = dict(ipc=topic.ipc, sei=topic.sei, chain=topic.chain,
+                         chain_node=topic.chain_node, ids=topic.ids, timer=timer)
+            found = engine.scope(**scope)
+            if found is None:
+                engine = self.graph_facets
+                found = engine.scope(**scope)
+            sets.append(found)  # type: ignore[arg-type]
+        ids = intersect(sets)
         info["matched"] = len(ids)
         if not filters.is_empty and ids:
-            kept = {r["id"] for r in timer.run("nav_filter", lambda: self.store.run(
-                "nav_filter", **ids_params(self.store, "nav_filter", ids), **filters.params()))}
-            ids = [i for i in ids if i in kept]
+            kept = engine.apply_filters(ids, filters, timer)
+            if kept is None:
+                engine = self.graph_facets
+                kept = engine.apply_filters(ids, filters, timer)
+            ids = kept  # type: ignore[assignment]
         info["after_filters"] = len(ids)
+        info["engine"] = engine.name
         return ids, info
-
-    def _ipc_ids(self, prefixes: Sequence[str]) -> list[str]:
-        """Patents under any of the prefixes: a plain subclass takes the fast query."""
-        found: set[str] = set()
-        for sub in (p for p in prefixes if len(p) == 4):
-            found.update(r["id"] for r in self.store.run("nav_scope_ipc_subclass", subclass=sub))
-        other = [p for p in prefixes if len(p) != 4]
-        if other:
-            found.update(r["id"] for r in self.store.run("nav_scope_ipc", prefixes=other))
-        return sorted(found)
 
     def _text_ids(self, q: str, filters: NavFilters, options: LandscapeOptions
                   ) -> tuple[list[str], dict[str, Any]]:
@@ -689,7 +667,10 @@ class NavigationService:
         ids = list(ids)
         n = len(ids)
         lim = options.limit
-        run = self._runner(ids, timer)
+        sel = self.facets.select(ids, timer) if n else None
+        engine = self.facets.name
+        if sel is None and n:
+            sel, engine = self.graph_facets.select(ids, timer), self.graph_facets.name
         sections: dict[str, Any] = {}
         notes: list[str] = []
         if n == 0:
@@ -697,12 +678,12 @@ class NavigationService:
             empty = {s: (None if s == "cq_comparison" else []) for s in SECTIONS if options.wants(s)}
             return Landscape({}, {}, 0, cov, empty,
                              ["no patent matches this topic and these filters"], [],
-                             {"limit": lim})
-        profile = run("nav_profile", cq_prefix=self.home_prefix)
-        holder_kinds = run("nav_holder_kinds")  # also gives the applicant coverage
+                             {"limit": lim, "engine": engine})
+        profile = sel.profile(self.home_prefix)
+        holder_kinds = sel.holder_kinds()  # also gives the applicant coverage
         coverage = self._coverage(n, profile, holder_kinds)
         if options.wants("trend") or options.wants("cq_comparison"):
-            trend_rows = run("nav_trend", cq_prefix=self.home_prefix)
+            trend_rows = sel.trend(self.home_prefix)
         else:
             trend_rows = []
         if options.wants("trend"):
@@ -711,25 +692,25 @@ class NavigationService:
             sections["holders"] = [
                 {"rank": i, **r, "kind_zh": HOLDER_KIND_ZH.get(r.get("kind") or "unknown"),
                  "share": share(r["patents"], n)}
-                for i, r in enumerate(run("nav_holders", limit=lim), start=1)]
+                for i, r in enumerate(sel.holders(lim), start=1)]
         if options.wants("holder_kinds"):
             sections["holder_kinds"] = holder_kind_table(holder_kinds, n)
         if options.wants("ipc_subclasses"):
             sections["ipc_subclasses"] = [{**r, "share": share(r["patents"], n)}
-                                          for r in run("nav_ipc_subclasses", limit=lim)]
+                                          for r in sel.ipc_subclasses(lim)]
         if options.wants("ipc_groups"):
             sections["ipc_groups"] = [{**r, "share": share(r["patents"], n)}
-                                      for r in run("nav_ipc_groups", limit=lim)]
+                                      for r in sel.ipc_groups(lim)]
         if options.wants("regions"):
-            sections["regions"] = self._regions(run("nav_regions", cq_prefix=self.home_prefix), n)
+            sections["regions"] = self._regions(sel.regions(self.home_prefix), n)
         if options.wants("status"):
             sections["status"] = split_table(profile, "status", STATUS_ZH, n)
         if options.wants("kinds"):
             sections["kinds"] = split_table(profile, "kind", KIND_ZH, n)
         if options.wants("inventors"):
-            sections["inventors"] = run("nav_inventors", limit=lim)
+            sections["inventors"] = sel.inventors(lim)
         if options.wants("top_cited"):
-            sections["top_cited"] = run("nav_top_cited", limit=lim)
+            sections["top_cited"] = sel.top_cited(lim)
         if options.wants("cq_comparison"):
             sections["cq_comparison"] = cq_comparison(profile, trend_rows)
         if options.wants("clusters"):
@@ -748,16 +729,7 @@ class NavigationService:
             if "inventors" not in unavailable:
                 unavailable.append("inventors")
         return Landscape({}, {}, n, coverage, sections, notes, unavailable,
-                         {"limit": lim, "home_region": self.home_region})
-
-    def _runner(self, ids: list[str], timer: Timer) -> Callable[..., list[dict[str, Any]]]:
-        store = self.store
-
-        def run(name: str, **params: Any) -> list[dict[str, Any]]:
-            p = {**ids_params(store, name, ids), **params}
-            return [plain_row(r) for r in timer.run(name, lambda: store.run(name, **p))]
-
-        return run
+                         {"limit": lim, "home_region": self.home_region, "engine": engine})
 
     # -- sections ---------------------------------------------------------------------------
     def _coverage(self, n: int, profile: list[dict], holder_kinds: list[dict]) -> dict[str, Any]:
@@ -815,6 +787,24 @@ class NavigationService:
             self._tokenizer = tok
         return self._tokenizer
 
+    def _token_sets(self, ids: Sequence[str], texts: Mapping[str, Mapping[str, Any]]) -> list[set[str]]:
+        """Keyword candidates per patent: the keyword index's tokens of the indexed text
+        (title, abstract, first claim) when it has them, else jieba over title + abstract."""
+        kw = getattr(self.searcher, "keyword", None)
+        from_index: list[set[str] | None] = [None] * len(ids)
+        if kw is not None and hasattr(kw, "token_names"):
+            with self.searcher.lock.read():  # type: ignore[union-attr]
+                from_index = indexed_keywords(kw, self.searcher.ids.lookup(list(ids)).tolist())  # type: ignore[union-attr]
+        tok = None
+        out = []
+        for pid, got in zip(ids, from_index):
+            if got is None:
+                tok = tok or self.tokenizer()
+                t = texts.get(pid, {})
+                got = keyword_tokens(tok, " ".join(filter(None, (t.get("title"), t.get("abstract")))))
+            out.append(got)
+        return out
+
     def _clusters(self, ids: list[str], options: LandscapeOptions, ranked: bool,
                   notes: list[str]) -> list[dict[str, Any]] | None:
         if self.searcher is None:
@@ -833,10 +823,7 @@ class NavigationService:
         k = min(k, len(kept))
         labels, centroids = kmeans(vecs, k, options.seed)
         texts = {r["id"]: r for r in self.store.run("nav_texts", **ids_params(self.store, "nav_texts", kept))}
-        tok = self.tokenizer()
-        token_sets = [keyword_tokens(tok, " ".join(filter(None, (texts.get(i, {}).get("title"),
-                                                                    texts.get(i, {}).get("abstract")))))
-                      for i in kept]
+        token_sets = self._token_sets(kept, texts)
         keywords = cluster_keywords(token_sets, labels, k)
         out = []
         for c in range(k):
@@ -863,6 +850,24 @@ class NavigationService:
         return out
 
 
+def indexed_keywords(keyword_index: Any, ints: Sequence[int]) -> list[set[str] | None]:
+    """Candidate keywords (the :func:`keyword_tokens` rules) of indexed documents, from the
+    tokens the keyword index already holds -- no second jieba pass (jieba cuts ~300k
+    characters a second, so 3,000 abstracts cost seconds). None for a document the index
+    has no tokens for."""
+    names = keyword_index.token_names()
+    out: list[set[str] | None] = []
+    for n in ints:
+        toks = keyword_index.doc_token_ids(int(n))
+        if not len(toks):
+            out.append(None)
+            continue
+        words = {names[t] for t in np.unique(toks).tolist()}
+        out.append({t for t in words if len(t) >= 2 and not t.replace(".", "").isdigit()
+                    and t not in PATENT_STOPWORDS})
+    return out
+
+
 def kmeans(vecs: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """k-means labels and unit-length centroids (scikit-learn, deterministic seed).
 
@@ -878,10 +883,6 @@ def kmeans(vecs: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]
     norms = np.linalg.norm(cents, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return labels, cents / norms
-
-
-def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (as_int(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
 
 
 def trend_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

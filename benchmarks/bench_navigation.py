@@ -16,9 +16,12 @@ It prints warm median / p95 latencies (``--runs`` runs after one warm-up) of:
 * the landscape of a topic of about 50,000 patents, given (a) as an IPC subclass and
   (b) as an explicit id list (what a text topic or an organisation hands over), all
   sections except the clusters (they need a vector index; their k-means + keyword cost
-  is measured separately on 3,000 random vectors);
+  is measured separately on 3,000 random vectors) -- once through the graph's named
+  queries (``engine=graph``) and once through the catalog (``engine=index``, the default
+  when a search index is loaded; the catalog is built from the graph here without
+  vectors), with every section checked equal between the two;
 * the competitor ranking (IPC basis) of the largest organisation and of one with about
-  5,000 patents;
+  5,000 patents, through both engines;
 * the chain map and gap analysis of the chain with the most patents.
 
     python benchmarks/bench_navigation.py                   # 1,000,000 patents (several minutes to build)
@@ -49,14 +52,17 @@ from bench_graph import SOURCE, Generated, peak_rss_mb
 
 from analytics.chains import ChainService
 from analytics.competitors import OrgService
+from analytics.facets import IndexFacets
 from analytics.navigation import (
     LandscapeOptions,
+    NavFilters,
     NavigationService,
     Topic,
     auto_k,
     cluster_keywords,
     kmeans,
 )
+from embeddings.build import build_catalog
 from graph.embedded import EmbeddedStore
 from patentnav.settings import Settings
 
@@ -219,9 +225,9 @@ def main() -> None:
                 counts[x] = counts.get(x, 0) + 1
         sub = min(counts, key=lambda k: abs(counts[k] - args.topic))
         ids = sorted(g.ids[i] for i in range(g.n) if sub in subs_per_patent[i])
-        nav = NavigationService(store)
+        nav = NavigationService(store, engine="graph")
         opts = LandscapeOptions(clusters=False)
-        print(f"\nlandscape, topic = IPC subclass {sub} ({counts[sub]:,} patents), all sections but "
+        print(f"\nlandscape through the graph (engine=graph), topic = IPC subclass {sub} ({counts[sub]:,} patents), all sections but "
               f"clusters; warm, {args.runs} runs (median / p95 wall ms, median process CPU ms)")
         med, p95, land = latency(lambda: nav.landscape(Topic(ipc=(sub,)), options=opts), args.runs)
         print(f"  by IPC prefix ($prefixes -> ids)   {med:9.0f} {p95:9.0f}  {cpu()}   patents {land.patents:,}")
@@ -250,20 +256,46 @@ def main() -> None:
         print(f"  clusters alone (k-means k={auto_k(3000)} + keywords over 3,000 vectors, 256-d) "
               f"{med:6.0f} {p95:6.0f}  {cpu()}")
 
+        # -- the same through the catalog (analytics.facets.IndexFacets) ---------------------------
+        a = time.perf_counter()
+        catalog = build_catalog(store, progress=not args.silent)
+        print(f"\ncatalog from the graph (search_documents pages, no vectors) {time.perf_counter() - a:6.1f} s; "
+              f"peak RSS {peak_rss_mb():.0f} MB")
+        fast = NavigationService(store, facets=IndexFacets(catalog, store))
+        print("landscape through the catalog (engine=index), same topic and sections")
+        med, p95, land3 = latency(lambda: fast.landscape(Topic(ipc=(sub,)), options=opts), args.runs)
+        print(f"  by IPC prefix                      {med:9.0f} {p95:9.0f}  {cpu()}   patents {land3.patents:,}")
+        print("    per step (last run, ms): " + json.dumps(land3.meta["timings_ms"]))
+        med, p95, land4 = latency(lambda: fast.landscape(Topic(ids=tuple(ids)), options=opts), args.runs)
+        print(f"  by explicit id list                {med:9.0f} {p95:9.0f}  {cpu()}   patents {land4.patents:,}")
+        filt = NavFilters(year_from=2015, region=("500000",))
+        med, p95, land5 = latency(lambda: fast.landscape(Topic(ipc=(sub,)), filt, options=opts), args.runs)
+        print(f"  with filters (>= 2015, Chongqing)  {med:9.0f} {p95:9.0f}  {cpu()}   patents {land5.patents:,}")
+        for x in (land3, land4):
+            for key in ("holders", "trend", "ipc_groups", "inventors", "regions", "top_cited"):
+                assert x.sections[key] == land.sections[key], f"engines disagree on {key}"
+        slow5 = nav.landscape(Topic(ipc=(sub,)), filt, options=opts)
+        assert slow5.sections["holders"] == land5.sections["holders"], "engines disagree (filters)"
+        print("  (every section checked equal to the graph engine's)")
+
         # -- competitors ---------------------------------------------------------------------
         per_org = np.bincount(g.app_org, minlength=len(g.orgs))
         big = g.orgs[int(per_org.argmax())]
-        mid_i = int(np.argmin(np.abs(per_org - 5000)))
+        dist = np.abs(per_org - 5000).astype(float)
+        dist[int(per_org.argmax())] = np.inf  # a second organisation, also in small runs
+        mid_i = int(np.argmin(dist))
         mid = g.orgs[mid_i]
-        orgs = OrgService(store)
-        print("\ncompetitor ranking (IPC basis, no vector index), 20 competitors from a candidate pool of 50")
-        for name, n_apps in ((big, int(per_org.max())), (mid, int(per_org[mid_i]))):
-            med, p95, res = latency(lambda name=name: orgs.competitors(name, limit=20), args.runs)
-            print(f"  {name} (~{n_apps:,} patents)   {med:9.0f} {p95:9.0f}  {cpu()}   "
-                  f"top: {res.competitors[0]['name']} ipc_cos {res.competitors[0]['ipc_cosine']}")
-            print("    per step (last run, ms): " + json.dumps(res.meta["timings_ms"]))
+        for label, orgs in (("graph", OrgService(store, engine="graph")),
+                            ("index", OrgService(store, nav=fast))):
+            print(f"\ncompetitor ranking, engine={label} (IPC basis, no vector index), 20 competitors "
+                  "from a candidate pool of 50")
+            for name, n_apps in ((big, int(per_org.max())), (mid, int(per_org[mid_i]))):
+                med, p95, res = latency(lambda name=name: orgs.competitors(name, limit=20), args.runs)
+                print(f"  {name} (~{n_apps:,} patents)   {med:9.0f} {p95:9.0f}  {cpu()}   "
+                      f"top: {res.competitors[0]['name']} ipc_cos {res.competitors[0]['ipc_cosine']}")
+                print("    per step (last run, ms): " + json.dumps(res.meta["timings_ms"]))
         med, p95, _ = latency(lambda: orgs.compare([big, mid]), args.runs)
-        print(f"  compare the two                    {med:9.0f} {p95:9.0f}  {cpu()}")
+        print(f"  compare the two (graph)            {med:9.0f} {p95:9.0f}  {cpu()}")
 
         # -- chains -----------------------------------------------------------------------------
         chains = ChainService(store)

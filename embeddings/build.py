@@ -81,6 +81,15 @@ def catalog_record(rec: Mapping[str, Any]) -> dict[str, Any]:
         "sei_codes": rec.get("sei_codes"),
         "chain_ids": rec.get("chain_ids"),
         "chain_node_ids": rec.get("chain_node_ids"),
+        # navigation columns (see embeddings.catalog)
+        "holder_ids": rec.get("holder_ids"),
+        "inventor_ids": rec.get("inventor_ids"),
+        "patent_region": rec.get("region_code"),
+        "cited_count": rec.get("cited_count"),
+        "has_abstract": bool(rec.get("abstract")),
+        "has_ipc": bool(rec.get("ipc_subclasses")),
+        "has_ipc_group": "/" in (rec.get("ipc_main") or ""),
+        "holder_kind_unknown": bool(rec.get("unknown_kind_holders")),
     }
 
 
@@ -351,6 +360,26 @@ def build_indexes(store: GraphStore, encoder: Any, settings: Settings, *,
              ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     bundle.build_timings = timings  # type: ignore[attr-defined]
     return bundle
+
+
+def build_catalog(store: GraphStore, *, progress: bool = False, page_size: int = 10_000) -> Catalog:
+    """Only the catalog (filters, facets, navigation columns) of every patent in the graph --
+    no vectors, no keyword index. Used by the navigation benchmark; ``build_indexes``
+    builds it together with the other two."""
+    catalog = Catalog(IdMap())
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=store.count_nodes().get("Patent", 0), desc="catalog", unit="patent")
+    for rows in iter_documents(store, page_size=page_size):
+        catalog.upsert([catalog_record(r) for r in rows])
+        if bar is not None:
+            bar.update(len(rows))
+    if bar is not None:
+        bar.close()
+    catalog.consolidate()
+    return catalog
 
 
 def records_from_files(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,14 @@ Record keys understood by :meth:`Catalog.upsert` (as returned by the
 (``datetime.date`` or ISO string), ``kind``, ``status``, ``ipc_codes``, ``ipc_subclasses``,
 ``hv``, ``open_licence``, ``holder_kinds``, ``region_codes``, ``sei_codes``,
 ``chain_ids``, ``chain_node_ids``. Missing keys / ``None`` mean unknown.
+
+Navigation columns (format 2): ``holder_ids`` and ``inventor_ids`` (graph ids of the
+applicants and inventors, multi-valued), ``patent_region`` (the patent's own region code),
+``cited_count`` and the flags ``has_abstract``, ``has_ipc`` (the patent carries IPC
+subclasses), ``has_ipc_group`` (its main IPC code goes down to a group) and
+``holder_kind_unknown`` (an applicant whose kind is not known). They let
+:mod:`analytics.facets` compute landscape aggregations over a selection of rows without
+a graph round trip. A format-1 catalog loads without them (``has_nav`` is False).
 """
 
 from __future__ import annotations
@@ -30,15 +38,18 @@ from embeddings.ids import IdMap
 from embeddings.models import FACET_FIELDS, FacetValue, Filters
 from patentnav.errors import IndexError_, IndexNotBuilt, InvalidInput
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 _EPOCH = date(1970, 1, 1)
 NO_DATE = np.iinfo(np.int32).min
 
 #: multi-valued fields: name -> how its values are derived from a record
 MULTI_FIELDS = (
     "ipc", "ipc_subclass", "ipc_class", "ipc_section", "holder_kind", "region", "province",
-    "sei", "chain", "chain_node",
+    "sei", "chain", "chain_node", "holder", "inventor",
 )
+#: bits of ``Catalog.nav_flags``
+HAS_ABSTRACT, HAS_IPC, HAS_IPC_GROUP, HOLDER_KIND_UNKNOWN = 1, 2, 4, 8
 #: single-valued categorical fields
 CODE_FIELDS = ("kind", "status")
 
@@ -101,8 +112,17 @@ def record_values(rec: Mapping) -> tuple[list[str], ...]:
         codes, subs, _uniq([x[:3] for x in subs]), _uniq([x[:1] for x in subs]),
         _uniq(_strs(rec.get("holder_kinds"))), regions, provinces,
         _uniq(_strs(rec.get("sei_codes"))), _uniq(_strs(rec.get("chain_ids"))),
-        _uniq(_strs(rec.get("chain_node_ids"))),
+        _uniq(_strs(rec.get("chain_node_ids"))), _uniq(_strs(rec.get("holder_ids"))),
+        _uniq(_strs(rec.get("inventor_ids"))),
     )
+
+
+def nav_flags(rec: Mapping) -> int:
+    """The :data:`HAS_ABSTRACT` ... bits of one record."""
+    return ((HAS_ABSTRACT if rec.get("has_abstract") else 0)
+            | (HAS_IPC if rec.get("has_ipc") else 0)
+            | (HAS_IPC_GROUP if rec.get("has_ipc_group") else 0)
+            | (HOLDER_KIND_UNKNOWN if rec.get("holder_kind_unknown") else 0))
 
 
 class _Vocab:
@@ -291,6 +311,12 @@ class Catalog:
         self.codes = {name: np.zeros(0, dtype=np.int16) for name in CODE_FIELDS}
         self.code_vocab = {name: _Vocab() for name in CODE_FIELDS}
         self.multi = {name: _Multi() for name in MULTI_FIELDS}
+        self.patent_region = np.zeros(0, dtype=np.int32)
+        self.region_vocab = _Vocab()
+        self.cited = np.zeros(0, dtype=np.int32)
+        self.nav_flags = np.zeros(0, dtype=np.uint8)
+        #: the navigation columns are filled (False for a format-1 catalog)
+        self.has_nav = True
         self.created = time.time()
 
     def __len__(self) -> int:
@@ -320,6 +346,9 @@ class Catalog:
         self.open_licence = grow(self.open_licence, -1)
         for name in CODE_FIELDS:
             self.codes[name] = grow(self.codes[name], -1)
+        self.patent_region = grow(self.patent_region, -1)
+        self.cited = grow(self.cited, -1)
+        self.nav_flags = grow(self.nav_flags, 0)
         self._n = n
 
     def upsert(self, records: Sequence[Mapping]) -> None:
@@ -337,6 +366,12 @@ class Catalog:
         for name in CODE_FIELDS:
             voc = self.code_vocab[name]
             self.codes[name][rows] = [voc.id(r.get(name) or "unknown") for r in records]
+        region = self.region_vocab.id
+        self.patent_region[rows] = [region(r["patent_region"]) if r.get("patent_region") else -1
+                                    for r in records]
+        self.cited[rows] = [-1 if r.get("cited_count") is None else int(r["cited_count"])
+                            for r in records]
+        self.nav_flags[rows] = [nav_flags(r) for r in records]
         derived = [record_values(r) for r in records]
         for j, name in enumerate(MULTI_FIELDS):
             self.multi[name].set_rows(rows, [d[j] for d in derived])
@@ -500,6 +535,8 @@ class Catalog:
             "live": self.live[:n], "app_year": self.app_year[:n],
             "grant_year": self.grant_year[:n], "app_date": self.app_date[:n],
             "hv": self.hv[:n], "open_licence": self.open_licence[:n],
+            "patent_region": self.patent_region[:n], "cited": self.cited[:n],
+            "nav_flags": self.nav_flags[:n],
         }
         for name in CODE_FIELDS:
             arrays[f"code_{name}"] = self.codes[name][:n]
@@ -510,6 +547,7 @@ class Catalog:
         vocabs = {
             "code": {name: v.values for name, v in self.code_vocab.items()},
             "multi": {name: c.vocab.values for name, c in self.multi.items()},
+            "patent_region": self.region_vocab.values,
         }
         (path / "vocab.json").write_text(json.dumps(vocabs, ensure_ascii=False), encoding="utf-8")
         meta = {"format_version": FORMAT_VERSION, "rows": n, "count": len(self),
@@ -522,7 +560,7 @@ class Catalog:
         if not meta_file.exists():
             raise IndexNotBuilt(f"no catalog at {path}")
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
+        if meta.get("format_version") not in READABLE_FORMATS:
             raise IndexError_(f"catalog at {path} has format {meta.get('format_version')}; rebuild")
         self = cls(ids)
         self.created = meta.get("created", self.created)
@@ -537,9 +575,20 @@ class Catalog:
                 self.codes[name] = z[f"code_{name}"].copy()
                 self.code_vocab[name] = _Vocab(vocabs["code"][name])
             for name in MULTI_FIELDS:
+                if f"{name}_indptr" not in z:  # a format-1 catalog: no navigation columns
+                    continue
                 col = self.multi[name]
                 col.vocab = _Vocab(vocabs["multi"][name])
                 col.indptr, col.values = z[f"{name}_indptr"].copy(), z[f"{name}_values"].copy()
+            self.has_nav = "nav_flags" in z
+            if self.has_nav:
+                self.patent_region = z["patent_region"].copy()
+                self.cited, self.nav_flags = z["cited"].copy(), z["nav_flags"].copy()
+                self.region_vocab = _Vocab(vocabs["patent_region"])
+            else:
+                self.patent_region = np.full(self._n, -1, dtype=np.int32)
+                self.cited = np.full(self._n, -1, dtype=np.int32)
+                self.nav_flags = np.zeros(self._n, dtype=np.uint8)
         if self._n > len(ids):
             raise IndexError_(f"catalog at {path} has more rows than the id map")
         self._grow(len(ids))

@@ -520,6 +520,16 @@ class KeywordIndex:
         matched = (scores > 0) if with_mask else None
         return KeywordHits(top, scores[top], total, term_ids, terms, matched)
 
+    def token_names(self) -> list[str]:
+        """Token of every token id (the inverse of ``vocab``; cached while it does not grow)."""
+        cached = getattr(self, "_names", None)
+        if cached is None or len(cached) != len(self.vocab):
+            cached = [""] * len(self.vocab)
+            for tok, i in self.vocab.items():
+                cached[i] = tok
+            self._names = cached
+        return cached
+
     def doc_token_ids(self, n: int) -> np.ndarray:
         """Current token ids of int id ``n`` (empty if it has no document)."""
         d = self._delta.get(n)

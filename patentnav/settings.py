@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     )
 
     # --- ingest -----------------------------------------------------------------------------
+    nav_engine: Literal["auto", "graph", "index"] = Field(
+        default="auto",
+        description="Where landscape aggregations are computed: auto = the search index's "
+        "catalog when one is loaded (milliseconds at 1M patents), else the graph; graph = always "
+        "the named queries on the graph (always current); index = require the catalog.",
+    )
     reports_dir: Path | None = Field(default=None, description="default <var_dir>/reports")
     max_field_chars: int = Field(default=20_000, ge=100, description="Longer fields are rejected.")
 
@@ -141,6 +147,8 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed by CORS (JSON list; empty = no CORS)."
     )
     max_upload_mb: int = Field(default=200, ge=1, description="Largest ingest upload (MB).")
+    max_body_kb: int = Field(default=1024, ge=64, description=(
+        "Largest request body of the other API routes (KB): JSON queries, demands, filters."))
     api_keys_path: Path | None = Field(
         default=None, description="API key store (salted hashes); default <var_dir>/api_keys.json"
     )

@@ -129,7 +129,8 @@ def landscape(
                              region=tuple(region or ()))
         opts = LandscapeOptions(max_patents=max_patents, limit=limit, clusters=clusters)
         with _store() as store:
-            svc = NavigationService(store, _searcher(use_index and (bool(q) or clusters)))
+            svc = NavigationService(store, _searcher(use_index and (bool(q) or clusters)),
+                                    engine=get_settings().nav_engine)
             _emit(svc.landscape(topic, filters, opts), fmt, out, table)
 
     _run(go)
@@ -151,7 +152,7 @@ def org(
 
     def go() -> None:
         with _store() as store:
-            svc = OrgService(store, _searcher(use_index and clusters))
+            svc = OrgService(store, _searcher(use_index and clusters), engine=get_settings().nav_engine)
             opts = LandscapeOptions(limit=limit, clusters=clusters, sections=PROFILE_SECTIONS)
             _emit(svc.profile(name, opts), fmt, out, table)
 
@@ -175,7 +176,7 @@ def competitors(
 
     def go() -> None:
         with _store() as store:
-            svc = OrgService(store, _searcher(use_index))
+            svc = OrgService(store, _searcher(use_index), engine=get_settings().nav_engine)
             _emit(svc.competitors(name, limit=limit, level=level, w_ipc=w_ipc, w_emb=w_emb),
                   fmt, out, table)
 

@@ -312,7 +312,8 @@ def landscape_reply(service: NavigationService, req: LandscapeRequest, fmt: str,
 
 
 def get_navigation_service(context: ContextDep) -> NavigationService:
-    return NavigationService(context.require_store(), optional_searcher(context))
+    return NavigationService(context.require_store(), optional_searcher(context),
+                             engine=context.settings.nav_engine)
 
 
 # -- routes ---------------------------------------------------------------------------------------

@@ -184,7 +184,8 @@ class CompareResponse(BaseModel):
 
 
 def get_org_service(context: ContextDep) -> OrgService:
-    return OrgService(context.require_store(), optional_searcher(context))
+    return OrgService(context.require_store(), optional_searcher(context),
+                      engine=context.settings.nav_engine)
 
 
 @router.get("/compare", response_model=CompareResponse, responses=RESPONSES,
