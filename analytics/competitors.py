@@ -311,7 +311,7 @@ class OrgService:
         timer = Timer()
         org = self.resolve(name)
         oid = org["id"]
-        ids = self.patent_ids([oid]).get(oid, [])
+        ids = timer.run("nav_org_patent_ids", lambda: self.patent_ids([oid]).get(oid, []))
         notes: list[str] = []
         if not ids:
             raise NotFound(f"{org['name']} has no patents in the graph")
@@ -357,8 +357,9 @@ class OrgService:
         mixes = engine.org_mix(cands, level, timer) if cands and focal_mix else {}
         centroids = timer.run("centroids", lambda: self._centroids(cands, max_vectors, engine, timer)) \
             if cands and focal_centroid is not None else {}
-        info = {r["id"]: plain_row(r) for r in self.store.run("nav_orgs_info", org_ids=cands)} if cands else {}
-        co = {r["id"]: r["patents"] for r in self.store.run("nav_org_partners", org_id=oid, limit=1000)}
+        info = engine.org_cards(cands, timer)
+        co = {r["id"]: r["patents"] for r in timer.run("nav_org_partners", lambda: self.store.run(
+            "nav_org_partners", org_id=oid, limit=1000))}
         scored = []
         for c in cands:
             ic = cosine(focal_mix, mixes.get(c, {})) if focal_mix else None

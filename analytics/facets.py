@@ -11,7 +11,7 @@ return **the same rows**:
     implementation; always current).
 ``IndexFacets``
     numpy over the search index's columnar :class:`~embeddings.catalog.Catalog` (the
-    same per-patent attributes, read from the graph by ``search_documents`` when the
+    same per-patent attributes, read from the graph by ``search_documents_by_ids`` when the
     index is built or updated), plus small named queries for the labels of the top rows
     (organisation, inventor and patent cards, IPC titles). Over 50,000 patents of a
     1,000,000-patent graph an aggregation takes milliseconds instead of a graph scan
@@ -64,12 +64,9 @@ def ids_params(store: GraphStore, name: str, ids: Sequence[str]) -> dict[str, An
     ids joined by newlines) when the backend's variant of the query takes that -- the
     embedded variants do, because LadybugDB converts a long Python list parameter far
     more slowly than it splits one string."""
-    q = store.query(name)
-    if "ids_text" in q.parameters:
-        if any("\n" in i for i in ids):
-            raise InvalidInput("patent ids must not contain line breaks")
-        return {"ids_text": "\n".join(ids)}
-    return {"ids": list(ids)}
+    if any("\n" in i for i in ids):
+        raise InvalidInput("patent ids must not contain line breaks")
+    return store.query(name).id_list_params(ids)
 
 
 class Timer:
@@ -156,6 +153,10 @@ class FacetEngine(ABC):
     def org_patent_ids(self, org_ids: Sequence[str], timer: Timer) -> dict[str, list[str]]:
         """Sorted ids of the patents each organisation applied for (``nav_org_patent_ids``)."""
 
+    @abstractmethod
+    def org_cards(self, org_ids: Sequence[str], timer: Timer) -> dict[str, dict[str, Any]]:
+        """Organisations with their patent counts (rows of ``nav_orgs_info`` by id)."""
+
 
 # -- graph: the named queries --------------------------------------------------------------------
 class GraphFacets(FacetEngine):
@@ -221,6 +222,12 @@ class GraphFacets(FacetEngine):
         for v in out.values():
             v.sort()
         return out
+
+    def org_cards(self, org_ids: Sequence[str], timer: Timer) -> dict[str, dict[str, Any]]:
+        if not org_ids:
+            return {}
+        rows = timer.run("nav_orgs_info", lambda: self.store.run("nav_orgs_info", org_ids=list(org_ids)))
+        return {r["id"]: plain_row(r) for r in rows}
 
 
 class _GraphSelection(Selection):
@@ -403,6 +410,14 @@ class IndexFacets(FacetEngine):
         with self.lock.read():
             self.catalog.consolidate()
             return timer.run("index_competitor_candidates", run)
+
+    def org_cards(self, org_ids: Sequence[str], timer: Timer) -> dict[str, dict[str, Any]]:
+        if not org_ids:
+            return {}
+        rows = timer.run("nav_org_cards", lambda: self.store.run("nav_org_cards", org_ids=list(org_ids)))
+        with self.lock.read():
+            self.catalog.consolidate()
+            return {r["id"]: {**plain_row(r), "patents": len(self._org_rows(r["id"]))} for r in rows}
 
     def org_patent_ids(self, org_ids: Sequence[str], timer: Timer) -> dict[str, list[str]]:
         with self.lock.read():

@@ -37,7 +37,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -159,6 +159,12 @@ class RecordingStore:
                 yield row
 
         return self._store.upsert_nodes(label, recorded())
+
+    def insert_nodes(self, label: str, columns: Mapping[str, Sequence[Any]]) -> int:
+        if label == "Patent":
+            ids = columns.get("id", ())
+            self.patent_ids.update(ids.to_pylist() if hasattr(ids, "to_pylist") else ids)
+        return self._store.insert_nodes(label, columns)
 
 
 def summarize(summary: Any) -> dict[str, Any]:

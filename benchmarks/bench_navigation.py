@@ -63,6 +63,8 @@ from analytics.navigation import (
     kmeans,
 )
 from embeddings.build import build_catalog
+from embeddings.catalog import Catalog
+from embeddings.ids import IdMap
 from graph.embedded import EmbeddedStore
 from patentnav.settings import Settings
 
@@ -258,9 +260,17 @@ def main() -> None:
 
         # -- the same through the catalog (analytics.facets.IndexFacets) ---------------------------
         a = time.perf_counter()
-        catalog = build_catalog(store, progress=not args.silent)
-        print(f"\ncatalog from the graph (search_documents pages, no vectors) {time.perf_counter() - a:6.1f} s; "
-              f"peak RSS {peak_rss_mb():.0f} MB")
+        saved = folder / "catalog"
+        if reuse and (saved / "meta.json").exists():
+            catalog = Catalog.load(saved, IdMap.load(saved / "ids.json"))
+            print(f"\ncatalog reused from {saved} ({time.perf_counter() - a:.1f} s to load)")
+        else:
+            catalog = build_catalog(store, progress=not args.silent)
+            print(f"\ncatalog from the graph (search_documents_by_ids pages, no vectors) "
+                  f"{time.perf_counter() - a:6.1f} s; peak RSS {peak_rss_mb():.0f} MB")
+            if args.path is not None:
+                catalog.save(saved)
+                catalog.ids.save(saved / "ids.json")
         fast = NavigationService(store, facets=IndexFacets(catalog, store))
         print("landscape through the catalog (engine=index), same topic and sections")
         med, p95, land3 = latency(lambda: fast.landscape(Topic(ipc=(sub,)), options=opts), args.runs)

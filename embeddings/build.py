@@ -11,9 +11,10 @@ The three components share one :class:`~embeddings.ids.IdMap` (saved with the ve
 index). :meth:`IndexBundle.save` writes a complete new folder next to the old one and
 swaps it in, so a reader never sees a half-written bundle.
 
-Patents are read from the graph store with the named query ``search_documents``
-(keyset pages: ``id > $after`` ordered by id, ``$limit`` rows) -- efficient at 1M rows,
-unlike ``SKIP``, which re-walks the skipped rows on every page.
+Patents are read from the graph store with the named queries ``search_document_ids`` (all
+ids, once) and ``search_documents_by_ids`` (pages of ids, looked up by key) -- at 1M
+patents a keyset page (``id > $after`` ordered by id) re-scans every patent on LadybugDB
+(~225 s for 1M in pages of 10,000), and ``SKIP`` re-walks the skipped rows.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def document_text(rec: Mapping[str, Any]) -> str:
 
 
 def catalog_record(rec: Mapping[str, Any]) -> dict[str, Any]:
-    """A ``search_documents`` row -> a :meth:`Catalog.upsert` record."""
+    """A ``search_documents_by_ids`` row -> a :meth:`Catalog.upsert` record."""
     regions = [r for r in (rec.get("org_regions") or []) if r]
     if rec.get("region_code"):
         regions.append(rec["region_code"])
@@ -89,7 +90,7 @@ def catalog_record(rec: Mapping[str, Any]) -> dict[str, Any]:
         "has_abstract": bool(rec.get("abstract")),
         "has_ipc": bool(rec.get("ipc_subclasses")),
         "has_ipc_group": "/" in (rec.get("ipc_main") or ""),
-        "holder_kind_unknown": bool(rec.get("unknown_kind_holders")),
+        "holder_kind_unknown": any(rec.get("unknown_kind_holder_ids") or ()),
     }
 
 
@@ -127,17 +128,22 @@ def make_tokenizer(settings: Settings) -> ChineseTokenizer:
     return ChineseTokenizer(user_words(settings))
 
 
+def documents_by_ids(store: GraphStore, ids: Sequence[str]) -> list[dict]:
+    """``search_documents_by_ids`` rows of ``ids`` (id order)."""
+    if not ids:
+        return []
+    query = store.query("search_documents_by_ids")
+    return store.run("search_documents_by_ids", **query.id_list_params(ids))
+
+
 def iter_documents(store: GraphStore, *, page_size: int = PAGE_SIZE) -> Iterator[list[dict]]:
-    """Pages of ``search_documents`` rows, in id order (keyset paging)."""
-    after = ""
-    while True:
-        rows = store.run("search_documents", after=after, limit=page_size)
-        if not rows:
-            return
-        yield rows
-        after = rows[-1]["id"]
-        if len(rows) < page_size:
-            return
+    """Pages of ``search_documents_by_ids`` rows, in id order: every id first (one scan),
+    then pages by key lookup (see the module doc)."""
+    ids = sorted(r["id"] for r in store.run("search_document_ids"))
+    for s in range(0, len(ids), page_size):
+        rows = documents_by_ids(store, ids[s:s + page_size])
+        if rows:
+            yield rows
 
 
 @dataclass
@@ -168,7 +174,7 @@ class IndexBundle:
     def add_records(self, records: Sequence[Mapping[str, Any]], encoder: Any, *,
                     pool: TokenizerPool | None = None, defer_keyword: bool = False,
                     show_progress: bool = False) -> None:
-        """Index (add or replace) ``search_documents``-shaped records."""
+        """Index (add or replace) ``search_documents_by_ids``-shaped records."""
         if not records:
             return
         ids = [r["id"] for r in records]
@@ -192,7 +198,7 @@ class IndexBundle:
         ids = list(dict.fromkeys(ids))
         for s in range(0, len(ids), batch):
             chunk = ids[s:s + batch]
-            rows = store.run("search_documents_by_ids", ids=chunk)
+            rows = documents_by_ids(store, chunk)
             found = {r["id"] for r in rows}
             self.add_records(rows, encoder, show_progress=show_progress)
             updated += len(rows)

@@ -8,7 +8,7 @@ lazily built inverted view (rows by value) so a filter touches only the matching
 facet over a small result set touches only its rows.
 
 Record keys understood by :meth:`Catalog.upsert` (as returned by the
-``search_documents`` named query): ``id``, ``app_year``, ``grant_year``, ``app_date``
+``search_documents_by_ids`` named query): ``id``, ``app_year``, ``grant_year``, ``app_date``
 (``datetime.date`` or ISO string), ``kind``, ``status``, ``ipc_codes``, ``ipc_subclasses``,
 ``hv``, ``open_licence``, ``holder_kinds``, ``region_codes``, ``sei_codes``,
 ``chain_ids``, ``chain_node_ids``. Missing keys / ``None`` mean unknown.

@@ -25,7 +25,7 @@ def _holder_kind(name: str) -> str:
 
 
 def real_records(n_ccf: int = 200, n_ipc: int = 100, data_dir: Path | None = None) -> list[dict]:
-    """``search_documents``-shaped rows built only from real data: CCF BDCI 2022 patents
+    """``search_documents_by_ids``-shaped rows built only from real data: CCF BDCI 2022 patents
     (title, abstract, applicant -> holder kind; Chongqing applicants get region 500000) and
     lxingy3 patents (title, IPC subclasses, kind from the publication number's suffix)."""
     pat = (data_dir / "patents") if data_dir else PATENTS
@@ -57,8 +57,9 @@ def real_records(n_ccf: int = 200, n_ipc: int = 100, data_dir: Path | None = Non
 
 
 class ListStore:
-    """Answers ``search_documents`` (keyset pages) and ``search_documents_by_ids`` from a
-    list of rows, like a graph store holding those patents would."""
+    """Answers ``search_document_ids`` and ``search_documents_by_ids`` (with the embedded
+    variant's ``$ids_text``) from a list of rows, like a graph store holding those patents
+    would."""
 
     dialect = "embedded"
 
@@ -66,14 +67,18 @@ class ListStore:
         self.rows = {r["id"]: r for r in rows}
         self.calls: list[tuple[str, dict]] = []
 
+    def query(self, name: str):
+        from queries.registry import default_registry
+
+        return default_registry().get(name, self.dialect)
+
     def run(self, name: str, /, **params: Any) -> list[dict]:
         self.calls.append((name, params))
         ordered = [self.rows[k] for k in sorted(self.rows)]
-        if name == "search_documents":
-            after, limit = params["after"], params["limit"]
-            return [dict(r) for r in ordered if r["id"] > after][:limit]
+        if name == "search_document_ids":
+            return [{"id": k} for k in reversed(sorted(self.rows))]  # no order promised
         if name == "search_documents_by_ids":
-            wanted = set(params["ids"])
+            wanted = set(params["ids_text"].split("\n"))
             return [dict(r) for r in ordered if r["id"] in wanted]
         raise AssertionError(f"unexpected query {name}")
 

@@ -91,9 +91,9 @@ def test_unindexed_patents_fall_back_to_the_graph(fixture):
         land = nav.landscape(Topic(ids=("P01", "P02")), options=LandscapeOptions(clusters=False))
         assert land.meta["engine"] == "graph" and land.patents == 2
     finally:
-        from embeddings.build import catalog_record
+        from embeddings.build import catalog_record, documents_by_ids
 
-        rows = store.run("search_documents_by_ids", ids=["P02"])
+        rows = documents_by_ids(store, ["P02"])
         searcher.catalog.upsert([catalog_record(r) for r in rows])
         searcher.catalog.consolidate()
 

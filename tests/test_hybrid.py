@@ -342,8 +342,8 @@ def test_end_to_end_build_with_real_encoder(settings, real_encoder, tmp_path):
     bundle = build_indexes(store, real_encoder, cfg, progress=False, page_size=64)
     assert len(bundle) == 300 and len(bundle.vector) == 300 and len(bundle.keyword) == 300
     assert bundle.vector.kind == "flat"
-    pages = [p for n, p in store.calls if n == "search_documents"]
-    assert pages[0]["after"] == "" and pages[1]["after"] == sorted(r["id"] for r in rows)[63]
+    pages = [p["ids_text"].split("\n") for n, p in store.calls if n == "search_documents_by_ids"]
+    assert pages[0] == sorted(r["id"] for r in rows)[:64] and len(pages) == 5
     loaded = IndexBundle.load(cfg, real_encoder)
     s = HybridSearcher.from_bundle(loaded, real_encoder)
     r = s.search(SearchQuery(text="锂电池 正极材料", k=10, facets=("kind", "holder_kind")))
