@@ -311,14 +311,21 @@ class OrgService:
         timer = Timer()
         org = self.resolve(name)
         oid = org["id"]
-        ids = timer.run("nav_org_patent_ids", lambda: self.patent_ids([oid]).get(oid, []))
+        # the catalog answers when it holds as many of the organisation's patents as the
+        # graph does (one count query instead of listing them all), else the graph
+        engine, graph = self.nav.facets, self.nav.graph_facets
+        ids: list[str] | None = None
+        if engine is not graph:
+            held = engine.org_patent_ids([oid], timer).get(oid, [])
+            if held and len(held) == graph.org_cards([oid], timer).get(oid, {}).get("patents"):
+                ids = held
+            else:
+                engine = graph
+        if ids is None:
+            ids = timer.run("nav_org_patent_ids", lambda: self.patent_ids([oid]).get(oid, []))
         notes: list[str] = []
         if not ids:
             raise NotFound(f"{org['name']} has no patents in the graph")
-        # the catalog answers when it holds every patent of the organisation, else the graph
-        engine = self.nav.facets
-        if engine.select(ids, timer) is None:
-            engine = self.nav.graph_facets
         focal_mix = engine.org_mix([oid], level, timer).get(oid, {})
         sub_mix = focal_mix if level == "subclass" else engine.org_mix([oid], "subclass", timer).get(oid, {})
         focal_centroid = None

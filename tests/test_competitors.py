@@ -112,8 +112,9 @@ def test_competitors_with_embeddings(store, tmp_path_factory):
     by_org = {}
     for r in store.run("nav_org_patent_ids", org_ids=[CQU, CATL]):
         by_org.setdefault(r["org_id"], []).append(r["id"])
-    texts = {r["id"]: r for r in store.run("search_documents_by_ids", ids=by_org[CQU] + by_org[CATL])}
-    from embeddings.build import document_text
+    from embeddings.build import document_text, documents_by_ids
+
+    texts = {r["id"]: r for r in documents_by_ids(store, by_org[CQU] + by_org[CATL])}
 
     def centroid(ids):
         v = enc.encode([document_text(texts[i]) for i in sorted(ids)])
