@@ -194,3 +194,31 @@ def test_demo_competitors_are_identical(demo_services):
     da, db = a.to_dict(), b.to_dict()
     da.pop("meta"), db.pop("meta")
     assert da == db and len(a.competitors) == 10
+
+
+def test_a_format_1_catalog_loads_and_navigation_uses_the_graph(fixture, tmp_path):
+    import json
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from embeddings.catalog import Catalog
+
+    store, searcher = fixture
+    cat = searcher.catalog
+    cat.save(tmp_path / "c")
+    with np.load(tmp_path / "c" / "catalog.npz") as z:  # what a format-1 catalog holds
+        arrays = {k: z[k] for k in z.files if k not in (
+            "holder_indptr", "holder_values", "inventor_indptr", "inventor_values",
+            "patent_region", "cited", "nav_flags")}
+    np.savez(tmp_path / "c" / "catalog.npz", **arrays)
+    meta = json.loads((tmp_path / "c" / "meta.json").read_text())
+    (tmp_path / "c" / "meta.json").write_text(json.dumps({**meta, "format_version": 1}))
+    old = Catalog.load(tmp_path / "c", cat.ids)
+    assert not old.has_nav and len(old) == len(cat) == 19
+    assert old.mask().sum() == 19  # filters still work
+    searcher_like = SimpleNamespace(catalog=old, lock=searcher.lock)
+    assert choose_engine("auto", store, searcher_like).name == "graph"
+    with pytest.raises(IndexNotBuilt):
+        choose_engine("index", store, searcher_like)
+    assert Catalog.load(tmp_path / "c", cat.ids).multi["holder"].values.size == 0
