@@ -78,7 +78,8 @@ scored by **TF-IDF contrast**: for term t and cluster c,
 patents whose title+abstract contain t, ``df_rest`` the same share among the other
 clustered patents and ``idf(t) = ln((N + 1) / (n_t + 1)) + 1`` over the N clustered
 patents; terms need at least 2 occurrences in the cluster (1 for clusters under 4
-patents) and a positive score. The label is the top three keywords.
+patents) and a positive score. The label is the top three keywords, skipping one that
+overlaps a keyword already taken (大数据 / 数据 / 大数).
 """
 
 from __future__ import annotations
@@ -398,12 +399,35 @@ def cluster_keywords(
     return out
 
 
+def candidate_words(tokens: Iterable[str]) -> set[str]:
+    """Keyword candidates among a document's tokens: 2+ characters, not numbers, stop words
+    or patent boilerplate, and not a piece of a longer token of the same document (jieba's
+    search mode cuts 大数据 into 大数据, 大数, 数据; the label should say 大数据)."""
+    words = {t for t in tokens
+             if len(t) >= 2 and not t.replace(".", "").isdigit() and t not in PATENT_STOPWORDS}
+    pieces: set[str] = set()
+    for w in words:
+        n = len(w)
+        if n >= 3:
+            pieces.update(w[i:j] for i in range(n - 1) for j in range(i + 2, n + 1) if j - i < n)
+    return words - pieces
+
+
 def keyword_tokens(tokenizer: Any, text: str) -> set[str]:
-    """Distinct candidate keywords of a text: jieba tokens of 2+ characters that are not
-    numbers, stop words or patent boilerplate."""
-    toks = tokenizer.document_tokens(text) if tokenizer is not None else []
-    return {t for t in toks
-            if len(t) >= 2 and not t.replace(".", "").isdigit() and t not in PATENT_STOPWORDS}
+    """Distinct candidate keywords of a text (:func:`candidate_words` of its jieba tokens)."""
+    return candidate_words(tokenizer.document_tokens(text) if tokenizer is not None else [])
+
+
+def cluster_label(terms: Sequence[str], size: int = 3) -> str:
+    """The first ``size`` keywords, skipping one that overlaps a keyword already taken
+    (search-mode tokens repeat a word's pieces: 大数据, 数据, 大数)."""
+    picked: list[str] = []
+    for t in terms:
+        if not any(t in p or p in t for p in picked):
+            picked.append(t)
+        if len(picked) == size:
+            break
+    return "、".join(picked)
 
 
 def auto_k(n: int) -> int:
@@ -838,7 +862,7 @@ class NavigationService:
                      if (texts.get(kept[i], {}).get("region_code") or "").startswith(self.home_prefix))
             kws = [{"term": t, "score": s} for t, s in keywords[c]]
             out.append({
-                "cluster": c, "label": "、".join(k_["term"] for k_ in kws[:3]) or f"主题{c + 1}",
+                "cluster": c, "label": cluster_label([k_["term"] for k_ in kws]) or f"主题{c + 1}",
                 "patents": len(members), "share": share(len(members), len(kept)),
                 "keywords": kws, "chongqing": cq,
                 "mean_app_year": round(float(np.mean(years)), 1) if years else None,
@@ -862,9 +886,7 @@ def indexed_keywords(keyword_index: Any, ints: Sequence[int]) -> list[set[str] |
         if not len(toks):
             out.append(None)
             continue
-        words = {names[t] for t in np.unique(toks).tolist()}
-        out.append({t for t in words if len(t) >= 2 and not t.replace(".", "").isdigit()
-                    and t not in PATENT_STOPWORDS})
+        out.append(candidate_words(names[t] for t in np.unique(toks).tolist()))
     return out
 
 

@@ -407,3 +407,18 @@ def test_every_navigation_query_has_both_dialects_and_no_drift():
                               "any(s IN p.ipc_subclasses WHERE s IN $subclasses)"))
             assert canon == _body(neo.text), name
             assert emb.parameters == neo.parameters, name
+
+
+def test_cluster_label_skips_overlapping_pieces():
+    from analytics.navigation import cluster_label
+
+    assert cluster_label(["大数据", "数据", "区块链", "大数", "存储介质", "介质"]) == "大数据、区块链、存储介质"
+    assert cluster_label(["数据"]) == "数据"
+    assert cluster_label([]) == ""
+
+
+def test_candidate_words_keep_whole_words_not_their_pieces():
+    from analytics.navigation import candidate_words
+
+    assert candidate_words(["大数据", "大数", "数据", "分析", "一种", "2021", "锂"]) == {"大数据", "分析"}
+    assert candidate_words(["计算机", "算机", "计算", "存储介质", "介质", "存储"]) == {"计算机", "存储介质"}
