@@ -1,6 +1,20 @@
-# patentnav API image (CPU only).
+# patentnav API image (CPU only), two stages:
+#   web  -- Node: `npm ci` of search_api/web (ECharts for the UI's charts, from the lock file)
+#   api  -- Python: patentnav installed with `pip install .`, plus the ECharts bundle of the
+#           web stage copied to where the UI serves it from (search_api.routers.ui.ECHARTS_FILE,
+#           i.e. <site-packages>/search_api/web/node_modules/echarts/dist/echarts.min.js)
 #   docker compose build api      (see docker-compose.yml)
-FROM python:3.11-slim
+
+FROM node:20-slim AS web
+WORKDIR /web
+COPY search_api/web/package.json search_api/web/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+    && test -s node_modules/echarts/dist/echarts.min.js \
+    && mkdir -p /out/echarts/dist \
+    && cp node_modules/echarts/dist/echarts.min.js /out/echarts/dist/ \
+    && cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE /out/echarts/
+
+FROM python:3.11-slim AS api
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -24,6 +38,13 @@ COPY analytics ./analytics
 COPY search_api ./search_api
 COPY queries ./queries
 RUN pip install .
+
+# The UI's charts: ECharts from the web stage (Apache-2.0; LICENSE and NOTICE kept next to
+# it), moved to the path the installed app serves /ui/vendor/echarts.min.js from.
+COPY --from=web /out/echarts /tmp/echarts
+RUN python -c "import shutil; from search_api.routers.ui import ECHARTS_FILE as f; \
+f.parents[2].mkdir(parents=True, exist_ok=True); shutil.move('/tmp/echarts', f.parents[1]); \
+assert f.is_file(), f"
 
 # Everything patentnav writes (embedded graph, search indexes, reports) lives in
 # /var/lib/patentnav (a volume in docker-compose.yml); the bundled data is mounted at /data.

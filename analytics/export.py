@@ -13,7 +13,9 @@ headers, and rows of plain values. This module writes them:
   for portals that render tables themselves.
 
 Cell values: ``None`` is written as an empty cell, lists are joined with ``、``, dicts
-as compact JSON, floats are kept (shares are fractions 0..1, not percentages).
+as compact JSON, floats are kept (shares are fractions 0..1, not percentages). Text that
+a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd|...``) stays text: a
+leading apostrophe in CSV (:mod:`patentnav.spreadsheet`), a string-typed cell in XLSX.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from patentnav.errors import InvalidInput
+from patentnav.spreadsheet import defuse_formula
 
 Format = Literal["csv", "xlsx", "json"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "json")
@@ -90,7 +93,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "是" if v else "否"
-    return str(v)
+    return defuse_formula(v) if isinstance(v, str) else str(v)
 
 
 def to_csv(table: Table) -> bytes:
@@ -153,6 +156,9 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
                 row.append(v)
                 widths[i] = max(widths[i], _width(v))
             ws.append(row)
+            for c in ws[ws.max_row]:  # text that looks like a formula stays text
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    c.data_type = "s"
         ws.freeze_panes = "A2"
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, w + 2))

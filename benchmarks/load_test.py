@@ -13,7 +13,8 @@ seconds (default 60) or ``--max-requests`` requests, whichever comes first, over
 
 with queries drawn round-robin from a fixed list of Chinese technology topics. Prints,
 per endpoint: requests, throughput, p50/p95/p99/max latency and error counts by status
-(plus transport errors), and stops the server it started. Rate limiting is off for the
+(plus transport errors), the load average before and after the run, and stops the
+server it started. Rate limiting is off for the
 run (``PATENTNAV_RATE_LIMIT_PER_MINUTE=0``) unless ``--rate-limit`` is given.
 
 Only loopback: there is no option to target another host.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -117,6 +119,10 @@ def report(stats: dict[str, dict[str, Any]], elapsed: float) -> dict[str, Any]:
     return out
 
 
+def _fmt_load(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
@@ -167,11 +173,17 @@ def main() -> None:
             httpx.request(method, f"{server.url}{path}", timeout=300, **request_for(n, QUERIES[0]))
         print(f"warm-up {time.perf_counter() - t:.1f}s; {args.clients} clients x "
               f"{args.duration:.0f}s over {', '.join(names)} ...", flush=True)
+        load_before = os.getloadavg()
         stats, elapsed = asyncio.run(run_load(server.url, names, args.clients, args.duration,
                                               args.max_requests, args.timeout))
+        load_after = os.getloadavg()
         out = report(stats, elapsed)
+        print(f"load average (1/5/15 min) before: {_fmt_load(load_before)}; after: "
+              f"{_fmt_load(load_after)}; {os.cpu_count()} CPUs (client and server share them)")
         out.update(clients=args.clients, duration_s=args.duration, url=server.url,
-                   var_dir=str(var_dir))
+                   var_dir=str(var_dir), cpus=os.cpu_count(),
+                   loadavg_before=[round(x, 2) for x in load_before],
+                   loadavg_after=[round(x, 2) for x in load_after])
         if args.json:
             args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
     finally:

@@ -10,11 +10,27 @@ yielded as ``None`` records so the caller can account for them.
 
 Encodings: a BOM decides (UTF-8-SIG, UTF-16); otherwise UTF-8 when a 1 MB sample
 decodes strictly; otherwise GB18030 (superset of GBK / GB2312) when it does; otherwise
-UTF-8 if only a few bytes are broken; otherwise ``charset-normalizer`` guesses.
-Undecodable bytes do not abort the file: it is read with an error handler that keeps
-them escaped, and each record containing them is yielded as a :class:`BadRow`. A file
-with no usable text (binary, NUL bytes) raises :class:`~patentnav.errors.IngestError`,
-as do unreadable XLSX files.
+UTF-16 without a BOM when the NUL bytes say so; otherwise, when every line is either
+UTF-8 or GB18030 (two exports concatenated), ``utf-8+gb18030``: each line is decoded
+on its own; otherwise UTF-8 if only a few bytes are broken; otherwise
+``charset-normalizer`` guesses. Undecodable bytes do not abort the file: it is read
+with an error handler that keeps them escaped, and each record containing them is
+yielded as a :class:`BadRow`. Stray NUL bytes in a text file reject the records that
+contain them; a file with no usable text (binary content) raises
+:class:`~patentnav.errors.IngestError`, as do unreadable XLSX files.
+
+Records that cannot be trusted are :class:`BadRow` s too: a CSV record whose quoted
+field was never closed and swallowed the following lines, a JSON line nested too
+deeply or carrying a lone UTF-16 surrogate or a NUL character, an XLSX row whose
+formula has no cached value (the file was written by a program that does not
+calculate), XLSX rows after the point where a worksheet is cut off.
+
+XLSX workbooks: the data sheet is the first worksheet whose header row has an
+identifier and a title column (a cover sheet before it is skipped); later sheets with
+the same header row are read as its continuation (``line`` is then the row number in
+that sheet); rows of other sheets that also look like patent tables are rejected with
+the sheet named in the reason (nothing is dropped silently); sheets without patent
+columns (notes, statistics) are listed in ``Table.ignored_sheets``.
 """
 
 from __future__ import annotations
@@ -27,10 +43,12 @@ import logging
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from charset_normalizer import from_bytes
 
@@ -48,6 +66,15 @@ XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | XLSX_SUFFIXES
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+#: what a damaged XLSX raises while it is opened or read (openpyxl parses with the
+#: standard library's XML parser: ParseError; with lxml installed, its XMLSyntaxError
+#: is a SyntaxError too)
+_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, ParseError, SyntaxError,
+                zlib.error)
+#: the pseudo-encoding of files whose lines are UTF-8 or GB18030, each on its own
+MIXED = "utf-8+gb18030"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: how many undecodable byte runs were met so far (all files); while it does not move,
 #: rows need no per-cell check for escaped bytes
@@ -82,6 +109,8 @@ class Table:
     _rows: Iterator[tuple[int, dict[str, Any] | BadRow | None]] = field(repr=False)
     empty_rows: int = 0
     undecodable_at_open: int = 0
+    #: XLSX sheets not read because they have no patent columns (notes, statistics)
+    ignored_sheets: list[str] = field(default_factory=list)
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any] | BadRow | None]]:
         """``(line_no, record | BadRow | None)``; ``None`` marks an empty row."""
@@ -98,22 +127,25 @@ def detect_encoding(path: Path) -> str:
         return "utf-16"
     if not sample:
         return "utf-8"
-    if b"\x00" in sample:
-        raise IngestError(f"{path.name}: binary content (NUL bytes), not a text export")
     final = len(sample) < SAMPLE_BYTES
-    try:
+    if b"\x00" in sample:
+        utf16 = _utf16_without_bom(sample)
+        if utf16:
+            return utf16
+        # stray NUL bytes in otherwise clean text: read it, the records holding them
+        # are rejected; anything else with NUL bytes is binary
+        sample = sample.replace(b"\x00", b"")
+        if not (_decodes(sample, "utf-8", final) or _decodes(sample, "gb18030", final)):
+            raise IngestError(f"{path.name}: binary content (NUL bytes), not a text export")
+    if _decodes(sample, "utf-8", final):
         # a multi-byte character may be cut at the end of the sample
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=final)
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
+    if _decodes(sample, "gb18030", final):
         # Chinese exports are GBK / GB18030 when not UTF-8; UTF-8 text practically never
         # decodes strictly as GB18030 (its multi-byte runs end next to ASCII bytes)
-        codecs.getincrementaldecoder("gb18030")().decode(sample, final=final)
         return "gb18030"
-    except UnicodeDecodeError:
-        pass
+    if _mixed_lines(sample, final):
+        return MIXED
     utf8_text = sample.decode("utf-8", "replace")
     bad = utf8_text.count("\ufffd")
     if bad <= max(8, len(utf8_text) // 100):
@@ -128,6 +160,113 @@ def detect_encoding(path: Path) -> str:
     if enc in ("utf8", "ascii"):
         return "utf-8"
     return best.encoding
+
+
+def _decodes(data: bytes, encoding: str, final: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(data, final=final)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` when the sample is BOM-less UTF-16 text: its NUL
+    bytes (the high bytes of ASCII characters) sit mostly on one side of the code units
+    (the other side has the few like U+4E00 一), and it decodes strictly to printable
+    text."""
+    data = sample[: len(sample) // 2 * 2]
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    for enc, nuls, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if nuls == 0 or other * 4 > nuls:
+            continue
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _LONE_SURROGATE.search(text):
+            continue
+        printable = sum(1 for ch in text if ch.isprintable() or ch in "\t\r\n")
+        if printable >= 0.98 * len(text):
+            return enc
+    return None
+
+
+def _is_gb_line(line: bytes) -> bool:
+    """A line that is GB18030 text, not UTF-8 with a few broken bytes: it decodes
+    strictly as GB18030 and most of its non-ASCII characters are not UTF-8."""
+    try:
+        line.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    as_utf8 = line.decode("utf-8", "replace")
+    non_ascii = sum(1 for ch in as_utf8 if ord(ch) > 127)
+    return as_utf8.count("\ufffd") * 2 >= non_ascii
+
+
+def _mixed_lines(sample: bytes, final: bool) -> bool:
+    """Every line of the sample is UTF-8 or GB18030 text, and both occur."""
+    lines = sample.split(b"\n")
+    if not final and len(lines) > 1:
+        lines = lines[:-1]  # may be cut in the middle of a character
+    utf8 = gb = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+            continue
+        except UnicodeDecodeError:
+            pass
+        if not _is_gb_line(line):
+            return False
+        gb += 1
+    return utf8 > 0 and gb > 0
+
+
+class _MixedText:
+    """A read-only text stream over a file whose lines are UTF-8 or GB18030, each
+    decoded on its own (a line that is neither keeps its bad bytes escaped, so the
+    record holding it is rejected). Lines end at ``\\n``."""
+
+    def __init__(self, path: Path) -> None:
+        self._f = path.open("rb")
+
+    def readline(self) -> str:
+        raw = self._f.readline()
+        if not raw:
+            return ""
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        if _is_gb_line(raw):
+            return raw.decode("gb18030")
+        return raw.decode("utf-8", "patentnav.mark")
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def seek(self, pos: int) -> int:
+        return self._f.seek(pos)
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def _open_text(path: Path, encoding: str):
+    """A text stream over ``path`` (``newline=""``: the CSV reader sees every line end)."""
+    if encoding == MIXED:
+        return _MixedText(path)
+    return path.open("r", encoding=encoding, errors="patentnav.mark", newline="")
 
 
 def open_table(path: Path | str) -> Table:
@@ -150,11 +289,13 @@ def open_table(path: Path | str) -> Table:
 class _LineCounter:
     """Wraps a text stream for csv.reader and remembers the physical line number."""
 
-    __slots__ = ("_f", "line")
+    __slots__ = ("_f", "line", "nul")
 
     def __init__(self, f: io.TextIOBase) -> None:
         self._f = f
         self.line = 0
+        #: a NUL character was read since the flag was last cleared
+        self.nul = False
 
     def __iter__(self) -> "_LineCounter":
         return self
@@ -164,6 +305,8 @@ class _LineCounter:
         if not s:
             raise StopIteration
         self.line += 1
+        if "\x00" in s:
+            self.nul = True
         return s
 
 
@@ -200,7 +343,7 @@ def _blank(cells: list[str]) -> bool:
 def _open_csv(path: Path) -> Table:
     encoding = detect_encoding(path)
     before = _UNDECODABLE[0]
-    f = path.open("r", encoding=encoding, errors="patentnav.mark", newline="")
+    f = _open_text(path, encoding)
     counter = _LineCounter(f)
     # the header: the first non-empty line
     first = ""
@@ -218,6 +361,9 @@ def _open_csv(path: Path) -> Table:
     if _SURROGATE.search(first):
         f.close()
         raise IngestError(f"{path.name}: header line has bytes that are not {encoding}")
+    if "\x00" in first:
+        f.close()
+        raise IngestError(f"{path.name}: header line has NUL bytes")
     headers = unique_headers(headers)
     table = Table(path, "csv", encoding, headers, iter(()), undecodable_at_open=before)
     table._rows = _csv_rows(f, counter, delimiter, headers, table, header_line_no)
@@ -241,7 +387,8 @@ def _csv_rows(f, counter: _LineCounter, delimiter: str, headers: list[str], tabl
                 start = counter.line + 1
                 continue
             line = start
-            start = counter.line + 1
+            last = counter.line
+            start = last + 1
             if not cells or _blank(cells):
                 table.empty_rows += 1
                 yield line, None
@@ -252,6 +399,21 @@ def _csv_rows(f, counter: _LineCounter, delimiter: str, headers: list[str], tabl
                     value=delimiter.join(cells[n:])[:200],
                 )
                 continue
+            if last > line and len(cells) < n:
+                swallowed = _swallowed(cells, headers, delimiter)
+                if swallowed is not None:
+                    yield line, BadRow(
+                        f"a quoted field is not closed: it runs over lines {line}-{last} and holds "
+                        "what look like whole rows (unbalanced quote?)",
+                        value=cells[swallowed][:200], column=headers[swallowed])
+                    continue
+            if counter.nul:
+                counter.nul = False
+                col = next((i for i, c in enumerate(cells[:n]) if "\x00" in c), None)
+                if col is not None:
+                    yield line, BadRow("NUL byte in the field (damaged export?)",
+                                       value=cells[col].replace("\x00", "\\x00")[:200], column=headers[col])
+                    continue
             bad = None
             for i, c in enumerate(cells[:n] if _UNDECODABLE[0] != seen_undecodable else ()):
                 if _SURROGATE.search(c):
@@ -269,10 +431,19 @@ def _csv_rows(f, counter: _LineCounter, delimiter: str, headers: list[str], tabl
         f.close()
 
 
+def _swallowed(cells: list[str], headers: list[str], delimiter: str) -> int | None:
+    """Index of a multi-line field that swallowed following rows: one of its later
+    lines has a delimiter (a short record whose quoted field never closed)."""
+    for i, c in enumerate(cells):
+        if "\n" in c and any(delimiter in part for part in c.split("\n")[1:]):
+            return i if i < len(headers) else None
+    return None
+
+
 # -- JSONL -------------------------------------------------------------------------------
 def _open_jsonl(path: Path) -> Table:
     encoding = detect_encoding(path)
-    f = path.open("r", encoding=encoding, errors="patentnav.mark", newline="")
+    f = _open_text(path, encoding)
     table = Table(path, "jsonl", encoding, [], iter(()))
     # headers: the keys of the first readable object
     headers: list[str] = []
@@ -283,7 +454,7 @@ def _open_jsonl(path: Path) -> Table:
             break
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(obj, dict):
             headers = list(obj)
@@ -309,6 +480,9 @@ def _jsonl_rows(f, table: Table) -> Iterator[tuple[int, dict[str, Any] | BadRow 
             except ValueError as exc:
                 yield line_no, BadRow(f"invalid JSON: {exc}", value=line.strip()[:200])
                 continue
+            except RecursionError:
+                yield line_no, BadRow("invalid JSON: nested too deeply", value=line.strip()[:200])
+                continue
             if not isinstance(obj, dict):
                 yield line_no, BadRow("JSON line is not an object", value=line.strip()[:200])
                 continue
@@ -316,67 +490,212 @@ def _jsonl_rows(f, table: Table) -> Iterator[tuple[int, dict[str, Any] | BadRow 
                 table.empty_rows += 1
                 yield line_no, None
                 continue
-            yield line_no, {str(k): (v if isinstance(v, (str, int, float, list)) or v is None else json.dumps(v, ensure_ascii=False))
-                            for k, v in obj.items()}
+            rec = {str(k): _json_cell(v) for k, v in obj.items()}
+            # JSON escapes can carry what no export should: "\ud800" (a lone surrogate,
+            # not encodable as UTF-8) and "\u0000"
+            if "\\u" in line or "\x00" in line:
+                bad = _bad_json_text(rec)
+                if bad is not None:
+                    yield line_no, bad
+                    continue
+            yield line_no, rec
     finally:
         f.close()
 
 
+def _json_cell(v: Any) -> Any:
+    """A JSON value as a cell: strings, numbers, booleans and null as they are; a list
+    of scalars (also nested lists) joined with ``;`` (the list separator of exports);
+    an object, or a list holding one, as compact JSON text."""
+    if v is None or isinstance(v, (str, int, float)):
+        return v
+    if isinstance(v, list):
+        flat: list[Any] = []
+        stack = [iter(v)]
+        while stack:
+            for x in stack[-1]:
+                if isinstance(x, list):
+                    stack.append(iter(x))
+                    break
+                if isinstance(x, dict):
+                    return json.dumps(v, ensure_ascii=False)
+                flat.append(x)
+            else:
+                stack.pop()
+        return ";".join("" if x is None else str(x) for x in flat)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _bad_json_text(rec: dict[str, Any]) -> BadRow | None:
+    for k, v in rec.items():
+        if isinstance(v, str):
+            m = _LONE_SURROGATE.search(v)
+            if m:
+                return BadRow(f"lone UTF-16 surrogate \\u{ord(m.group()):04x} in a JSON string (not text)",
+                              value=v.encode("utf-8", "backslashreplace").decode("utf-8")[:200], column=k)
+            if "\x00" in v:
+                return BadRow("NUL character in a JSON string (damaged export?)",
+                              value=v.replace("\x00", "\\x00")[:200], column=k)
+    return None
+
+
 # -- XLSX --------------------------------------------------------------------------------
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+@dataclass
+class _Sheet:
+    title: str
+    path: str | None  # the worksheet's member in the zip (None: unknown)
+    rows: Iterator[tuple]  # the rows after the header row
+    headers: list[str]
+    header_row: int
+    usable: bool  # has an identifier and a title column
+
+
+def _sheet(ws) -> _Sheet:
+    """A worksheet with its header row (the first non-empty row) read."""
+    from ingest.headers import map_headers
+
+    it = ws.iter_rows(values_only=True)
+    for row_no, values in enumerate(it, start=1):
+        if values and any(v not in (None, "") for v in values):
+            headers = unique_headers(["" if v is None else str(v) for v in values])
+            usable = not map_headers(headers).missing_required
+            return _Sheet(ws.title, getattr(ws, "_worksheet_path", None), it, headers, row_no, usable)
+    return _Sheet(ws.title, None, iter(()), [], 0, False)
+
+
+def _has_formulas(path: Path, member: str | None) -> bool:
+    """Whether a worksheet's XML has formula cells (streamed, not parsed); True when the
+    member is unknown (openpyxl's read-only sheet no longer says), so formulas are checked."""
+    if member is None:
+        return True
+    tail = b""
+    with zipfile.ZipFile(path) as zf, zf.open(member) as f:
+        while chunk := f.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
 def _open_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook  # imported lazily: only needed for .xlsx
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+    except _XLSX_ERRORS as exc:
         raise IngestError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
     try:
-        ws = wb.worksheets[0] if wb.worksheets else None
-        if ws is None:
-            wb.close()
-            return Table(path, "xlsx", None, [], iter(()))
-        it = ws.iter_rows(values_only=True)
-        headers: list[str] = []
-        header_row = 0
-        for row_no, values in enumerate(it, start=1):
-            if values and any(v not in (None, "") for v in values):
-                headers = unique_headers(["" if v is None else str(v) for v in values])
-                header_row = row_no
-                break
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+        sheets = [_sheet(ws) for ws in wb.worksheets]
+    except _XLSX_ERRORS as exc:
         wb.close()
         raise IngestError(f"{path.name}: XLSX worksheet cannot be read ({type(exc).__name__}: {exc})") from None
-    table = Table(path, "xlsx", None, headers, iter(()))
-    table._rows = _xlsx_rows(wb, it, headers, header_row, table)
+    data = next((s for s in sheets if s.usable), None) or next((s for s in sheets if s.headers), None)
+    if data is None:
+        wb.close()
+        return Table(path, "xlsx", None, [], iter(()))
+    parts: list[tuple[_Sheet, str | None]] = [(data, None)]  # (sheet, reject reason)
+    ignored: list[str] = []
+    for sh in sheets:
+        if sh is data or not sh.headers:
+            continue
+        if sh.usable and sh.headers == data.headers:
+            parts.append((sh, None))  # the continuation of the data sheet
+        elif sh.usable:
+            reason = (f"sheet {sh.title!r} is a second patent table with other columns than "
+                      f"sheet {data.title!r} (only one is read; split the workbook)")
+            parts.append((sh, reason))
+        else:
+            ignored.append(sh.title)
+    if ignored:
+        log.info("%s: sheets without patent columns not read: %s", path.name, ", ".join(ignored))
+    table = Table(path, "xlsx", None, data.headers, iter(()), ignored_sheets=ignored)
+    table._rows = _xlsx_rows(path, wb, parts, table)
     return table
 
 
-def _xlsx_rows(wb, it, headers: list[str], header_row: int,
+def _xlsx_rows(path: Path, wb, parts: list[tuple[_Sheet, str | None]],
                table: Table) -> Iterator[tuple[int, dict[str, Any] | BadRow | None]]:
+    try:
+        for sheet, reject in parts:
+            yield from _sheet_rows(path, sheet, reject, table)
+    finally:
+        wb.close()
+
+
+def _formula_rows(path: Path, sheet: _Sheet):
+    """The rows (after the header) of ``sheet`` as formulas, when it has any."""
+    from openpyxl import load_workbook
+
+    try:
+        if not _has_formulas(path, sheet.path):
+            return None, None
+        wbf = load_workbook(path, read_only=True, data_only=False)
+        it = wbf[sheet.title].iter_rows(values_only=True)
+        for _ in range(sheet.header_row):
+            next(it)
+        return wbf, it
+    except (*_XLSX_ERRORS, StopIteration):
+        return None, None  # the damage shows when the values are read
+
+
+def _sheet_rows(path: Path, sheet: _Sheet, reject: str | None,
+                table: Table) -> Iterator[tuple[int, dict[str, Any] | BadRow | None]]:
+    from ingest.headers import map_headers
+
+    headers = sheet.headers
     n = len(headers)
-    row_no = header_row
+    hmap = map_headers(headers)
+    mapped = [i for i, h in enumerate(headers) if any(h in cols for cols in hmap.fields.values())]
+    wbf, formulas = (None, None) if reject else _formula_rows(path, sheet)
+    row_no = sheet.header_row
+    it = sheet.rows
     try:
         while True:
             try:
                 values = next(it)
             except StopIteration:
                 break
-            except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+            except _XLSX_ERRORS as exc:
                 # a truncated sheet: everything after this point is unreadable
-                yield row_no + 1, BadRow(f"worksheet truncated or corrupt after this row ({type(exc).__name__})")
+                yield row_no + 1, BadRow(f"worksheet {sheet.title!r} truncated or corrupt after this row "
+                                         f"({type(exc).__name__}: {str(exc)[:100]})")
                 break
             row_no += 1
+            frow = next(formulas, None) if formulas is not None else None
             if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 table.empty_rows += 1
                 yield row_no, None
+                continue
+            if reject:
+                yield row_no, BadRow(reject, column=f"{sheet.title}!")
                 continue
             extra = values[n:]
             if any(v not in (None, "") for v in extra):
                 yield row_no, BadRow(f"row has values beyond the {n} header columns")
                 continue
+            if frow is not None:
+                bad = _uncached_formula(values, frow, headers, mapped)
+                if bad is not None:
+                    yield row_no, bad
+                    continue
             rec = {}
             for i, h in enumerate(headers):
                 rec[h] = values[i] if i < len(values) else None
             yield row_no, rec
     finally:
-        wb.close()
+        if wbf is not None:
+            wbf.close()
+
+
+def _uncached_formula(values: tuple, frow: tuple, headers: list[str], mapped: list[int]) -> BadRow | None:
+    for i in mapped:
+        v = values[i] if i < len(values) else None
+        f = frow[i] if i < len(frow) else None
+        if v is None and isinstance(f, str) and f.startswith("="):
+            return BadRow("formula without a cached value (the workbook was saved by a program that "
+                          "does not calculate; open and save it in Excel or WPS)", value=f[:200],
+                          column=headers[i])
+    return None

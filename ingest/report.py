@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from patentnav.spreadsheet import defuse_formula
+
 VALUE_MAX = 200
 REPORT_COLUMNS = ("file", "line", "column", "value", "reason", "level")
 
@@ -98,6 +100,7 @@ class RejectReport:
         v = "" if value is None else str(value)
         if len(v) > VALUE_MAX:
             v = v[:VALUE_MAX] + "…"
+        v = defuse_formula(v)  # people open this report in Excel / WPS
         row = (file, "" if line is None else line, column, v, reason, level)
         self.count += 1
         if len(self.rows) < self.keep:

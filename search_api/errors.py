@@ -16,6 +16,7 @@ Every error the API returns has the same body::
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -99,9 +100,14 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
             "type": err.get("type", ""),
         }
         value = err.get("input")
-        if isinstance(value, (str, int, float, bool)):
-            # echo scalar inputs only (never whole bodies), shortened
-            item["input"] = value[:200] if isinstance(value, str) else value
+        if isinstance(value, str):
+            # echo scalar inputs only (never whole bodies), shortened; a lone surrogate
+            # (JSON "\ud800") cannot be encoded as UTF-8: echo it as its escape
+            item["input"] = value[:200].encode("utf-8", "backslashreplace").decode("utf-8")
+        elif isinstance(value, float) and not math.isfinite(value):
+            item["input"] = str(value)  # 1e999 / NaN in a JSON body: JSON has no inf / nan
+        elif isinstance(value, (int, float, bool)):
+            item["input"] = value
         out.append(item)
     return out
 

@@ -7,6 +7,7 @@ Order, outermost first::
     CORSMiddleware             only when settings.cors_origins is set (answers preflights)
     GuardMiddleware            API key -> scope policy -> rate limit (+ X-RateLimit-* headers)
     UploadLimitMiddleware      413 for ingest uploads over settings.max_upload_mb
+    UploadLimitMiddleware      413 for other request bodies over settings.max_body_kb
     (the application)
 
 All of them are plain ASGI classes (no ``BaseHTTPMiddleware``), so streaming responses
@@ -50,6 +51,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 #: paths whose request bodies are limited to settings.max_upload_mb
 UPLOAD_PATH = re.compile(r"^/v1/ingest(/|$)")
+#: the other paths, whose bodies are limited to settings.max_body_kb
+NOT_UPLOAD_PATH = re.compile(r"^(?!/v1/ingest(/|$))")
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "patentnav_request_id", default=None)
@@ -302,20 +305,25 @@ class GuardMiddleware:
 
 # -- upload size ----------------------------------------------------------------------------------------
 class UploadLimitMiddleware:
-    """Request bodies of ``/v1/ingest/...`` are limited to ``max_bytes``: a larger
-    ``Content-Length`` is refused at once (413 ``payload_too_large``) without reading
-    the body; a chunked body is counted as it arrives and stops the request when it
-    passes the limit (the route sees an HTTP 413 error)."""
+    """Request bodies of the routes ``paths`` matches (default ``/v1/ingest/...``) are
+    limited to ``max_bytes``: a larger ``Content-Length`` is refused at once (413
+    ``payload_too_large``) without reading the body; a chunked body is counted as it
+    arrives and stops the request when it passes the limit (the route sees an HTTP 413
+    error). ``what`` / ``setting`` name the body and the setting in the message."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, paths: re.Pattern[str] = UPLOAD_PATH) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, paths: re.Pattern[str] = UPLOAD_PATH,
+                 what: str = "upload", setting: str = "max_upload_mb") -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.paths = paths
+        self.what = what
+        self.setting = setting
 
     def _too_large_body(self) -> dict[str, Any]:
-        mb = self.max_bytes / (1024 * 1024)
-        return error_body("payload_too_large", f"upload larger than the limit of {mb:g} MB "
-                          "(settings.max_upload_mb)", {"max_bytes": self.max_bytes})
+        size = self.max_bytes / 1024
+        limit = f"{size / 1024:g} MB" if size >= 1024 else f"{size:g} KB"
+        return error_body("payload_too_large", f"{self.what} larger than the limit of {limit} "
+                          f"(settings.{self.setting})", {"max_bytes": self.max_bytes})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.paths.match(scope.get("path", "")):
@@ -352,6 +360,9 @@ def install_middleware(app: FastAPI, settings: Settings, *,
     app.state.security = security
     # add_middleware puts each new one outside the previous ones
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    # every other route takes small JSON bodies: a 20 MB "query" is refused unread
+    app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_body_kb * 1024, paths=NOT_UPLOAD_PATH,
+                       what="request body", setting="max_body_kb")
     app.add_middleware(GuardMiddleware, security=security)
     if settings.cors_origins:
         app.add_middleware(

@@ -422,3 +422,19 @@ def test_candidate_words_keep_whole_words_not_their_pieces():
 
     assert candidate_words(["大数据", "大数", "数据", "分析", "一种", "2021", "锂"]) == {"大数据", "分析"}
     assert candidate_words(["计算机", "算机", "计算", "存储介质", "介质", "存储"]) == {"计算机", "存储介质"}
+
+
+def test_exports_keep_formula_looking_text_as_text():
+    import io
+
+    from openpyxl import load_workbook
+
+    from analytics.export import Table, render
+
+    t = Table("t", "测试", [("a", "名称"), ("n", "数")], [
+        {"a": "=HYPERLINK(\"http://x\",\"y\")", "n": -3}, {"a": "-", "n": 2.5}, {"a": "正常", "n": 1}])
+    text = render([t], "csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "\r\n'-," in text and ",-3\r\n" in text  # numbers untouched
+    ws = load_workbook(io.BytesIO(render([t], "xlsx").content)).worksheets[0]
+    assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=HYPERLINK")
+    assert ws["B2"].value == -3 and ws["A4"].value == "正常"
