@@ -6,16 +6,24 @@ numbers, dates, IPC lists, applicants drawn from a Zipf pool (real Chongqing uni
 and company names plus generated ones), inventors, addresses, legal status, counts --
 then measures:
 
-1. parse + normalise: reading the CSV and building normalised records (no store);
-2. end to end: ``ingest.pipeline.ingest_file`` into a fresh embedded store (no
-   embeddings), SEI and chain classification included;
-3. peak RSS of the process.
+1. parse + normalise: reading the CSV and building normalised records (one process, no
+   classification, no store) -- the per-row work that is not graph-specific;
+2. end to end: ``IngestSession.load_file`` + ``finish`` into a fresh embedded store (no
+   embeddings), SEI and chain classification included, as ``patentnav ingest patents``
+   runs it: ``settings.ingest_workers`` parsing processes (each prepares every n-th
+   chunk: parse, normalise, classify, Arrow columns), the loading process resolving
+   identifiers and writing through a background thread (COPY). Printed: patents/s, the
+   loading process's wall seconds per stage, CPU seconds of the loading process and of
+   the workers (their sum is what the machine spent);
+3. peak RSS of the loading process and of the largest worker;
+4. with ``--rerun``: the same file loaded again (every row merges) and the counts compared.
 
 Every generated row is labelled: the file is ``generated_bench_patents.csv`` and the id
 prefix / source name is ``generated:bench``.
 
     python benchmarks/bench_ingest.py                 # 1,000,000 rows
     python benchmarks/bench_ingest.py --rows 100000   # quicker
+    python benchmarks/bench_ingest.py --keep          # keep the file, then: --csv <tmp>/generated_bench_patents.csv
 """
 
 from __future__ import annotations
@@ -143,21 +151,30 @@ def generate(path: Path, rows: int, seed: int = 20261121) -> None:
             ])
 
 
-def _cpu_seconds() -> float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
+def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    ru = resource.getrusage(who)
     return ru.ru_utime + ru.ru_stime
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak RSS of this process (RUSAGE_CHILDREN: of the largest finished child, e.g. a
+    parsing worker)."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="generated rows (default 1,000,000)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--csv", type=Path, default=None,
+                    help="reuse a file this script generated before (kept with --keep) instead of generating")
     ap.add_argument("--no-classify", action="store_true", help="skip SEI / chain classification")
-    ap.add_argument("--chunk-size", type=int, default=None, help="rows per write chunk")
+    ap.add_argument("--rerun", action="store_true",
+                    help="then load the same file again (all rows merge) and compare the counts")
+    ap.add_argument("--chunk-size", type=int, default=None, help="rows per parsed chunk")
+    ap.add_argument("--commit-rows", type=int, default=None, help="new patents gathered per insert")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="parsing processes (default: settings.ingest_workers; 0 = in the loading process)")
     ap.add_argument("--buffer-pool-mb", type=int, default=None,
                     help="LadybugDB buffer pool (default: settings.embedded_buffer_pool_mb)")
     args = ap.parse_args()
@@ -179,10 +196,16 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     try:
         csv_path = tmp / "generated_bench_patents.csv"
-        t = time.perf_counter()
-        generate(csv_path, args.rows)
-        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s"
-              f"  [GENERATED data, source={SOURCE}]")
+        if args.csv is not None:
+            if args.csv.name != csv_path.name:
+                raise SystemExit(f"--csv must name a {csv_path.name} written by this script")
+            csv_path = args.csv
+            print(f"reusing {csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB)  [GENERATED data, source={SOURCE}]")
+        else:
+            t = time.perf_counter()
+            generate(csv_path, args.rows)
+            print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+                  f"{time.perf_counter() - t:.1f} s  [GENERATED data, source={SOURCE}]")
 
         # 1. parse + normalise only
         t, cpu = time.perf_counter(), _cpu_seconds()
@@ -201,6 +224,8 @@ def main() -> None:
 
         # 2. end to end into a fresh embedded store
         settings = Settings(var_dir=tmp / "var")
+        if args.workers is not None:
+            settings = Settings(var_dir=tmp / "var", ingest_workers=args.workers)
         store = EmbeddedStore.open(tmp / "graph.lbug", batch_size=settings.batch_size,
                                    buffer_pool_mb=args.buffer_pool_mb or settings.embedded_buffer_pool_mb)
         store.init_schema()
@@ -211,22 +236,43 @@ def main() -> None:
         reference.load_chain_catalogue(store, load_chains())
         report = RejectReport(settings.reports_path)
         session: IngestSession = _session(store, settings, report, progress=False, chunk_size=args.chunk_size)
+        if args.commit_rows:
+            session.commit_rows = args.commit_rows
         if args.no_classify:
             session.sei = session.chains = None
         t, cpu = time.perf_counter(), _cpu_seconds()
+        child_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN)
         s = session.load_file(csv_path, source=SOURCE)
         session.finish()
         dt, dcpu = time.perf_counter() - t, _cpu_seconds() - cpu
+        wcpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - child_cpu
         report.close()
+        print("loading-process stages (wall s):", {k: round(v, 1) for k, v in session.timings.items()})
+        total = dcpu + wcpu
         print(f"end to end: read {s.read:,} loaded {s.loaded:,} merged {s.merged:,} rejected {s.rejected:,} "
-              f"warnings {s.warnings:,} in {dt:.1f} s = {s.read / dt:,.0f} patents/s "
-              f"(process CPU {dcpu:.1f} s = {s.read / dcpu:,.0f} patents per CPU-second)")
+              f"warnings {s.warnings:,} in {dt:.1f} s = {s.read / dt:,.0f} patents/s; CPU: loading process "
+              f"{dcpu:.1f} s (incl. its store-writing thread) + parsing workers {wcpu:.1f} s = {total:.1f} s "
+              f"= {s.read / total:,.0f} patents per CPU-second")
         nodes, rels = store.count_nodes(), store.count_relationships()
         print("nodes:", {k: v for k, v in nodes.items() if v})
         print("relationships:", {k: v for k, v in rels.items() if v})
+        if args.rerun:
+            # the same file again: every row merges, nothing may change
+            report = RejectReport(settings.reports_path)
+            again = _session(store, settings, report, progress=False, chunk_size=args.chunk_size)
+            t = time.perf_counter()
+            s2 = again.load_file(csv_path, source=SOURCE)
+            again.finish()
+            dt = time.perf_counter() - t
+            report.close()
+            same = store.count_nodes() == nodes and store.count_relationships() == rels
+            print(f"re-run: loaded {s2.loaded:,} merged {s2.merged:,} in {dt:.1f} s = {s2.read / dt:,.0f} rows/s; "
+                  f"node and relationship counts {'identical' if same else 'CHANGED'}")
         store.close()
-        print(f"peak RSS: {peak_rss_mb():,.0f} MB; load average at the end: {os.getloadavg()[0]:.1f} "
-              f"on {os.cpu_count()} cores")
+        print(f"peak RSS: loading process {peak_rss_mb():,.0f} MB, largest parsing worker "
+              f"{peak_rss_mb(resource.RUSAGE_CHILDREN):,.0f} MB; buffer pool "
+              f"{args.buffer_pool_mb or settings.embedded_buffer_pool_mb:,} MB; load average at the end: "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         if args.keep:
             print(f"kept {tmp}")

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from graph.schema import SCHEMA, Schema
+from patentnav.errors import SchemaError
 from queries.registry import NamedQuery, QueryRegistry, default_registry
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,18 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
             batch = []
     if batch:
         yield batch
+
+
+def rows_from_columns(columns: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    """Row dicts from equal-length columns (``{name: values}``)."""
+    names = list(columns)
+    if not names:
+        return iter(())
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise SchemaError(f"columns of different lengths: {sorted(lengths)}")
+    values = [v.to_pylist() if hasattr(v, "to_pylist") else v for v in columns.values()]
+    return (dict(zip(names, row)) for row in zip(*values))
 
 
 def truncate_params(params: Mapping[str, Any], limit: int = 200) -> str:
@@ -98,6 +111,30 @@ class GraphStore(ABC):
         """Create or update relationships ``(src)-[rel_type]->(dst)``; rows hold ``src``,
         ``dst`` and properties. Rows whose endpoints do not exist are skipped and not
         counted. Returns the number written."""
+
+    def insert_nodes(self, label: str, columns: Mapping[str, Sequence[Any]]) -> int:
+        """Create nodes the caller knows are not stored yet, given as columns
+        (``{property: values}``, equal lengths, ids distinct). Backends with a bulk
+        loader skip the existence check (the embedded store COPYs; a stored id is an
+        error there); this default upserts the rows. Returns the number of rows."""
+        return self.upsert_nodes(label, rows_from_columns(columns))
+
+    def insert_relationships(
+        self,
+        rel_type: str,
+        columns: Mapping[str, Sequence[Any]],
+        *,
+        src_label: str | None = None,
+        dst_label: str | None = None,
+    ) -> int:
+        """Create relationships the caller knows are not stored yet -- distinct (src, dst)
+        pairs, e.g. every ``src`` was created by :meth:`insert_nodes` in this run --
+        given as columns (``src``, ``dst``, properties). Rows whose endpoints do not
+        exist are skipped and not counted, as in :meth:`upsert_relationships`. Backends
+        with a bulk loader skip the existing-pair lookup; this default upserts."""
+        return self.upsert_relationships(
+            rel_type, rows_from_columns(columns), src_label=src_label, dst_label=dst_label
+        )
 
     @abstractmethod
     def delete_nodes(self, label: str, ids: Sequence[str]) -> int:

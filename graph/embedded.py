@@ -77,6 +77,9 @@ _DB_TYPE_NAMES = {"BOOLEAN": "BOOL"}
 _PAIR_SEP = "\x1f"
 
 
+#: statements with an Arrow parameter a connection runs before it is replaced (see _conn)
+ARROW_STATEMENTS_PER_CONNECTION = 8
+
 def _q(identifier: str) -> str:
     """Quote a label or property name (they come from graph/schema.py only)."""
     return f"`{identifier}`"
@@ -299,11 +302,22 @@ class EmbeddedStore(GraphStore):
     # -- plumbing ------------------------------------------------------------------------
     def _conn(self) -> ladybug.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "arrow_uses", 0) >= ARROW_STATEMENTS_PER_CONNECTION:
+            # LadybugDB 0.22 keeps buffer-pool memory of every statement that scans an Arrow
+            # parameter (COPY / LOAD FROM $t) until its connection closes; a long-lived
+            # writer (API ingest jobs, repeated upserts) otherwise ends in "buffer pool is
+            # full". No explicit transactions span statements here, so swapping is safe.
+            with self._conns_lock:
+                if conn in self._conns:
+                    self._conns.remove(conn)
+            conn.close()
+            conn = self._local.conn = None
         if conn is None:
             if self._closed:
                 raise GraphError("the embedded graph store is closed")
             conn = ladybug.Connection(self._db)
             self._local.conn = conn
+            self._local.arrow_uses = 0
             with self._conns_lock:
                 self._conns.append(conn)
         return conn
@@ -317,6 +331,8 @@ class EmbeddedStore(GraphStore):
         conn = self._conn()
         if threads:
             conn.set_max_threads_for_exec(threads)
+        if params and any(isinstance(v, (pa.Table, pa.RecordBatch)) for v in params.values()):
+            self._local.arrow_uses = getattr(self._local, "arrow_uses", 0) + 1
         try:
             return conn.execute(text, dict(params or {}))
         except RuntimeError as exc:
@@ -469,18 +485,59 @@ class EmbeddedStore(GraphStore):
             mask = pc.is_in(table[key], value_set=found)
             new, old = table.filter(pc.invert(mask)), table.filter(mask)
         if new.num_rows:
-            if new.num_rows >= (self.copy_min_rows_empty if empty else self.copy_min_rows):
-                self._query(f"COPY {_q(nt.label)} FROM $t", {"t": new}, name=f"copy {nt.label}",
-                            threads=self.copy_threads)
-            else:
-                self._create_nodes(nt, new)
-            known = self._ids.get(nt.label)
-            if known is not None:
-                self._ids[nt.label] = pa.concat_arrays([known, _as_array(new[key], pa.string())])
+            self._write_new_nodes(nt, new, empty)
         if old.num_rows:
             self._update_nodes(nt, old)
         log.debug("upsert %s: %d rows, %d new, %d existing", nt.label, n_rows, new.num_rows, old.num_rows)
         return n_rows
+
+    def _write_new_nodes(self, nt: NodeType, new: pa.Table, empty: bool) -> None:
+        """COPY (or, for a few rows, CREATE) nodes that are not stored yet."""
+        if new.num_rows >= (self.copy_min_rows_empty if empty else self.copy_min_rows):
+            self._query(f"COPY {_q(nt.label)} FROM $t", {"t": new}, name=f"copy {nt.label}",
+                        threads=self.copy_threads)
+        else:
+            self._create_nodes(nt, new)
+        known = self._ids.get(nt.label)
+        if known is not None:
+            self._ids[nt.label] = pa.concat_arrays([known, _as_array(new[nt.key], pa.string())])
+
+    def insert_nodes(self, label: str, columns: Mapping[str, Sequence[Any]]) -> int:
+        """Nodes known not to be stored (see :meth:`GraphStore.insert_nodes`): no
+        existence lookup, straight to COPY (a stored or repeated id fails the COPY)."""
+        nt = self.schema.node(label)
+        self._check_writable()
+        table = self._node_table_from_columns(nt, columns)
+        n = table.num_rows
+        if not n:
+            return 0
+        with self._write_lock:
+            for offset in range(0, n, self.copy_batch_size):
+                part = table.slice(offset, self.copy_batch_size)
+                empty = self._count(f"(n:{_q(label)})", name="insert_nodes") == 0
+                if empty:
+                    self._ids[label] = pa.array([], pa.string())
+                self._write_new_nodes(nt, part, empty)
+        log.debug("insert %s: %d rows", label, n)
+        return n
+
+    def _node_table_from_columns(self, nt: NodeType, columns: Mapping[str, Sequence[Any]]) -> pa.Table:
+        keys = check_keys(nt.label, nt.prop_names, [columns])
+        if nt.key not in keys:
+            raise SchemaError(f"{nt.label} rows need {nt.key!r}")
+        n = _column_length(nt.label, columns)
+        arrays, names = [], []
+        for name, db_type in self._table_columns(nt.label):
+            prop_type = nt.prop_type(name) if name in nt.prop_names else _schema_type(db_type)
+            arrow_type = ARROW_TYPES[prop_type]
+            if name == nt.key:
+                arrays.append(_key_array(nt.label, name, columns[name]))
+            elif name in keys:
+                arrays.append(_column_array(nt.label, name, columns[name], prop_type, arrow_type))
+            else:
+                arrays.append(pa.nulls(n, arrow_type))
+            names.append(name)
+        return pa.Table.from_arrays(arrays, names=names)
 
     def _known(self, label: str, count: int | None = None) -> pa.Array | None:
         """All ids of ``label`` when this store wrote every node of the table itself.
@@ -502,7 +559,15 @@ class EmbeddedStore(GraphStore):
         self, label: str, key: str, ids: pa.Array | pa.ChunkedArray, *, count: int | None = None
     ) -> pa.Array:
         """Which of ``ids`` (distinct) exist as ``label`` nodes."""
+        if count is None:
+            count = self._count(f"(n:{_q(label)})", name="lookup")
         known = self._known(label, count)
+        if known is None and count <= max(len(ids), 50_000):
+            # reading every id costs no more than a probe; the table is then tracked
+            known = _as_array(self._arrow(f"MATCH (n:{_q(label)}) RETURN n.{_q(key)} AS k_id",
+                                          name=f"ids {label}")["k_id"], pa.string())
+            if len(known) == count:
+                self._ids[label] = known
         if known is not None:
             ids = _as_array(ids, pa.string())
             if len(ids) < len(known):  # hash the smaller side
@@ -595,6 +660,82 @@ class EmbeddedStore(GraphStore):
                 written += self._upsert_rel_chunk(rt, src, dst, chunk[0], call)
         return written
 
+    def insert_relationships(
+        self,
+        rel_type: str,
+        columns: Mapping[str, Sequence[Any]],
+        *,
+        src_label: str | None = None,
+        dst_label: str | None = None,
+    ) -> int:
+        """Relationships known not to be stored (see :meth:`GraphStore.insert_relationships`):
+        rows with a missing endpoint are dropped, the rest go straight to COPY (fewer than
+        ``copy_min_rows`` into a non-empty table through ``MERGE``), with no existing-pair
+        lookup."""
+        rt = self.schema.rel(rel_type)
+        s, d = rt.pair(src_label, dst_label)
+        self._check_writable()
+        table = self._rel_table_from_columns(rt, columns)
+        if not table.num_rows:
+            return 0
+        props = [c for c in table.column_names if c not in REL_KEYS]
+        written = 0
+        with self._write_lock:
+            for offset in range(0, table.num_rows, self.rel_copy_batch_size):
+                part = self._with_endpoints(rt, s, d, table.slice(offset, self.rel_copy_batch_size))
+                if not part.num_rows:
+                    continue
+                written += part.num_rows
+                empty = self._count_pair(rt, s, d) == 0
+                # MERGE costs ~25 us a row; below copy_min_rows it still beats a COPY's fixed cost
+                if part.num_rows < (self.copy_min_rows_empty if empty else self.copy_min_rows):
+                    self._merge_rels(rt, s, d, part, props)
+                else:
+                    self._copy_rels(rt, s, d, part, props)
+        log.debug("insert %s: %d rows, %d written", rel_type, table.num_rows, written)
+        return written
+
+    def _rel_table_from_columns(self, rt: RelType, columns: Mapping[str, Sequence[Any]]) -> pa.Table:
+        keys = check_keys(rt.type, (*REL_KEYS, *rt.prop_names), [columns])
+        n = _column_length(rt.type, columns)
+        arrays, names = [], []
+        for k in REL_KEYS:
+            if k not in keys:
+                raise SchemaError(f"{rt.type} rows need {k!r}")
+            arrays.append(_key_array(rt.type, k, columns[k]))
+            names.append(k)
+        types = {p.name: p.type for p in rt.props}
+        for name, db_type in self._table_columns(rt.type):
+            prop_type = types.get(name) or _schema_type(db_type)
+            arrow_type = ARROW_TYPES[prop_type]
+            if name in keys:
+                arrays.append(_column_array(rt.type, name, columns[name], prop_type, arrow_type))
+            else:
+                arrays.append(pa.nulls(n, arrow_type))
+            names.append(name)
+        return pa.Table.from_arrays(arrays, names=names)
+
+    def _with_endpoints(self, rt: RelType, s: str, d: str, table: pa.Table) -> pa.Table:
+        """The rows of ``table`` whose src and dst nodes exist."""
+        if s == d:
+            found = self._existing_ids(s, self.schema.node(s).key, pc.unique(
+                pa.chunked_array(table["src"].chunks + table["dst"].chunks)))
+            ok = pc.and_(pc.is_in(table["src"], value_set=found), pc.is_in(table["dst"], value_set=found))
+        else:
+            found_src = self._existing_ids(s, self.schema.node(s).key, pc.unique(table["src"]))
+            found_dst = self._existing_ids(d, self.schema.node(d).key, pc.unique(table["dst"]))
+            ok = pc.and_(pc.is_in(table["src"], value_set=found_src),
+                         pc.is_in(table["dst"], value_set=found_dst))
+        if pc.all(ok).as_py():
+            return table
+        return table.filter(ok)
+
+    def _copy_rels(self, rt: RelType, s: str, d: str, table: pa.Table, props: list[str]) -> None:
+        options = f" (from='{s}', to='{d}')" if len(rt.pairs) > 1 else ""
+        copy = table.select([*REL_KEYS, *props]).rename_columns(["from", "to", *props])
+        self._query(f"COPY {_q(rt.type)} FROM $t{options}", {"t": copy}, name=f"copy {rt.type}",
+                    threads=self.rel_copy_threads)
+
     def _count_pair(self, rt: RelType, src: str, dst: str) -> int:
         if len(rt.pairs) == 1:
             return self._count(f"()-[r:{_q(rt.type)}]->()", name="upsert_relationships")
@@ -628,16 +769,7 @@ class EmbeddedStore(GraphStore):
     def _upsert_rel_chunk(self, rt: RelType, s: str, d: str, table: pa.Table, call: _RelCall) -> int:
         props = [c for c in table.column_names if c not in REL_KEYS]
         # 1. keep rows whose endpoints exist
-        if s == d:
-            found = self._existing_ids(s, self.schema.node(s).key, pc.unique(
-                pa.chunked_array(table["src"].chunks + table["dst"].chunks)))
-            ok = pc.and_(pc.is_in(table["src"], value_set=found), pc.is_in(table["dst"], value_set=found))
-        else:
-            found_src = self._existing_ids(s, self.schema.node(s).key, pc.unique(table["src"]))
-            found_dst = self._existing_ids(d, self.schema.node(d).key, pc.unique(table["dst"]))
-            ok = pc.and_(pc.is_in(table["src"], value_set=found_src),
-                         pc.is_in(table["dst"], value_set=found_dst))
-        table = table.filter(ok)
+        table = self._with_endpoints(rt, s, d, table)
         written = table.num_rows
         if not written:
             return 0
@@ -669,10 +801,7 @@ class EmbeddedStore(GraphStore):
         new, old = table.filter(pc.invert(existing)), table.filter(existing)
         # 4. COPY the new pairs, MERGE changed properties of the existing ones
         if new.num_rows:
-            options = f" (from='{s}', to='{d}')" if len(rt.pairs) > 1 else ""
-            copy = new.rename_columns(["from", "to", *props])
-            self._query(f"COPY {_q(rt.type)} FROM $t{options}", {"t": copy}, name=f"copy {rt.type}",
-                        threads=self.rel_copy_threads)
+            self._copy_rels(rt, s, d, new, props)
             if call.start_empty:
                 call.remember(pc.filter(keys, pc.invert(existing)))
         if old.num_rows and props:
@@ -732,9 +861,33 @@ def _column(rows: Sequence[Row], name: str, plain: bool) -> list[Any]:
     return [r.get(name) for r in rows]
 
 
-def _key_array(owner: str, name: str, values: list[Any]) -> pa.Array:
+def _column_length(owner: str, columns: Mapping[str, Sequence[Any]]) -> int:
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise SchemaError(f"{owner}: columns of different lengths {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
+
+
+def _column_array(owner: str, name: str, values: Sequence[Any] | pa.Array | pa.ChunkedArray,
+                  prop_type: str, arrow_type: pa.DataType) -> pa.Array:
+    """A checked Arrow column from a Python sequence or an Arrow array."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        if values.type != arrow_type:
+            raise SchemaError(f"{owner}.{name} is {prop_type}; got an Arrow column of type {values.type}")
+        return _as_array(values, arrow_type)
+    if prop_type in _PYTHON_CHECKED:
+        check_column(owner, name, prop_type, values)
+    return _to_arrow(owner, name, values, arrow_type)
+
+
+def _key_array(owner: str, name: str, values: Sequence[Any] | pa.Array | pa.ChunkedArray) -> pa.Array:
     """A key column (id / src / dst): non-empty strings only."""
-    arr = _to_arrow(owner, name, values, pa.string())
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        if values.type != pa.string():
+            raise SchemaError(f"{owner} rows need a non-empty string {name!r}; got {values.type}")
+        arr = _as_array(values, pa.string())
+    else:
+        arr = _to_arrow(owner, name, values, pa.string())
     if arr.null_count or pc.any(pc.equal(arr, "")).as_py():
         raise SchemaError(f"{owner} rows need a non-empty string {name!r}")
     return arr

@@ -17,6 +17,7 @@ Scoring of ``IN_CHAIN_NODE``: an IPC match alone 0.7, a keyword match alone 0.5,
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from patentnav.errors import IngestError
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "data" / "chains"
 POSITIONS = ("upstream", "midstream", "downstream")
 SCORE_IPC, SCORE_KEYWORD, SCORE_BOTH = 0.7, 0.5, 1.0
+_VIA_IPC, _VIA_KEYWORD, _VIA_BOTH = (SCORE_IPC, "ipc"), (SCORE_KEYWORD, "keyword"), (SCORE_BOTH, "ipc+keyword")
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,12 @@ class ChainCatalogue:
             by_first.setdefault(low[0], []).append((low, tuple(ids)))
         self._kw_by_first = by_first
         self._kw_first = frozenset(by_first)
+        # the first characters a text holds, found by one C-level scan (iterating a text of
+        # Chinese characters in Python creates an object per character)
+        self._kw_first_re = re.compile("[" + "".join(map(re.escape, sorted(by_first))) + "]") if by_first else None
 
     @classmethod
-    def from_dir(cls, folder: Path = DEFAULT_CATALOGUE) -> "ChainCatalogue":
+    def from_dir(cls, folder: Path = DEFAULT_CATALOGUE) -> ChainCatalogue:
         chains_csv, nodes_csv = folder / "chains.csv", folder / "chain_nodes.csv"
         if not chains_csv.is_file() or not nodes_csv.is_file():
             raise IngestError(f"{folder}: a chain catalogue needs chains.csv and chain_nodes.csv")
@@ -118,18 +123,17 @@ class ChainCatalogue:
         by_kw: set[str] = set()
         if text:
             low = text.lower()
-            for ch in self._kw_first.intersection(low):
+            for ch in set(self._kw_first_re.findall(low)) if self._kw_first_re is not None else ():
                 for kw, ids in self._kw_by_first[ch]:
                     if kw in low:
                         by_kw.update(ids)
-        out: dict[str, tuple[float, str]] = {}
-        for nid in by_ipc | by_kw:
-            if nid in by_ipc and nid in by_kw:
-                out[nid] = (SCORE_BOTH, "ipc+keyword")
-            elif nid in by_ipc:
-                out[nid] = (SCORE_IPC, "ipc")
-            else:
-                out[nid] = (SCORE_KEYWORD, "keyword")
+        if not by_kw:
+            return dict.fromkeys(by_ipc, _VIA_IPC)
+        if not by_ipc:
+            return dict.fromkeys(by_kw, _VIA_KEYWORD)
+        out = dict.fromkeys(by_ipc - by_kw, _VIA_IPC)
+        out.update(dict.fromkeys(by_kw - by_ipc, _VIA_KEYWORD))
+        out.update(dict.fromkeys(by_ipc & by_kw, _VIA_BOTH))
         return out
 
     # -- graph rows -------------------------------------------------------------------------

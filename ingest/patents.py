@@ -12,34 +12,76 @@ id -- is *merged*:
   event dates);
 * relationships are upserted, so nothing is duplicated on a second run.
 
-Rows are processed in chunks (``chunk_size``); per chunk the session fetches the
-stored state of the patents and organisations it touches, builds node and
-relationship rows for every label and type, and writes them with
-``store.upsert_nodes`` / ``store.upsert_relationships`` (the backend batches them:
-COPY for the embedded store, ``UNWIND`` for Neo4j). Citations are resolved at
+Pipeline
+--------
+A file is read in chunks (``chunk_size`` rows) by :mod:`ingest.prepare`, which parses,
+normalises and classifies each row on its own and hands back Arrow columns -- in a
+worker processes for large files (``workers``; each prepares every n-th chunk), so
+parsing overlaps the loader's work. Per chunk the loader then:
+
+1. resolves every row's identifiers against the patents known so far (one dictionary
+   look-up per number). A row naming no known patent is a **new patent**; its id is its
+   own key and everything it writes is known from the row alone, so it stays in
+   columns: its node, relationship and inventor rows are sliced out of the chunk with
+   Arrow operations, and the store *inserts* them (``store.insert_nodes`` /
+   ``store.insert_relationships``: no existence look-ups; the embedded store COPYs).
+   Inserts are gathered over chunks and written every ``commit_rows`` new patents
+   (COPY has a fixed cost per call).
+2. rows that repeat a patent (stored, written earlier in the run, or repeated in this
+   chunk) become :class:`~ingest.records.PatentRecord` s and take the merge path: the
+   stored state is fetched, merged, and *upserted*.
+3. organisations are touched in row order (aliases, kind, region, address; a touch
+   identical to an earlier one changes nothing and is skipped), then written with
+   the chunk (upsert; few rows).
+
+The store writes of a session run in order on one background thread for the embedded
+store (a COPY releases the GIL), while the loader resolves the next chunk; any read of
+the store waits for the pending writes first. Citations are resolved at
 :meth:`IngestSession.finish`, when every file of the run is known; so are the
 organisations' ``LOCATED_IN`` edges (their most specific region).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from graph.base import GraphStore
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.base import GraphStore, rows_from_columns
 from ingest.chains import ChainCatalogue
 from ingest.headers import map_headers
 from ingest.normalize.ipc import IpcCode, split_ipc
-from ingest.normalize.names import APPLICANT_TYPE_KINDS, classify_holder, normalize_org_name
+from ingest.normalize.names import (
+    APPLICANT_TYPE_KINDS,
+    classify_holder,
+    normalize_org_name,
+)
 from ingest.normalize.numbers import pub_base
 from ingest.normalize.regions import RegionTable, is_chongqing, region_table
-from ingest.readers import BadRow, open_table
-from ingest.records import PatentRecord, RecordBuilder
+from ingest.prepare import (
+    RECORD_COLUMNS,
+    PreparedChunk,
+    classify,
+    cpc_subclass,
+    ipc_code,
+    patent_events,
+    prepare_file,
+    prepare_in_workers,
+    subclass_code,
+)
+from ingest.readers import open_table
+from ingest.records import PatentRecord
 from ingest.report import FileSummary, RejectReport
 from ingest.sei import SeiClassifier
 from patentnav.errors import IngestError
@@ -53,13 +95,31 @@ _SCALARS = (
 )
 _LISTS = ("family_ids", "cpc_codes", "cites", "cited_by", "transfer_dates", "licence_dates", "pledge_dates",
           "applicants", "holders", "inventors", "applicant_types", "sources")
-#: rows normalised and merged in memory before one write of every label and type; the
-#: embedded store's COPY has a fixed cost per call, so fewer, larger writes are faster
-DEFAULT_CHUNK_ROWS = 200_000
+#: rows parsed and resolved per chunk
+DEFAULT_CHUNK_ROWS = 50_000
+#: new patents gathered before their nodes and relationships are inserted
+DEFAULT_COMMIT_ROWS = 500_000
+#: processes parsing a large file (each prepares every n-th chunk)
+DEFAULT_WORKERS = 2
+#: files smaller than this are parsed in the loading process (a worker costs ~1 s to start)
+WORKER_MIN_BYTES = 8 << 20
+#: bound on the set of organisation touches remembered to skip repeats
+_MAX_TOUCHES = 2_000_000
 
-_EVENT_KINDS = (("transfer", "transfer_dates", "transfer_count"),
-                ("licence", "licence_dates", "licence_count"),
-                ("pledge", "pledge_dates", "pledge_count"))
+_S = pa.string()
+_LS = pa.list_(pa.string())
+#: Patent node properties copied from a prepared chunk for a new patent (node name ->
+#: chunk column); kind/status/list columns are derived in :func:`_patent_arrow`
+_PATENT_COPY = {
+    "id": "key", "app_no": "app_no", "pub_no": "pub_no", "grant_no": "grant_no", "title": "title",
+    "abstract": "abstract", "claim1": "claim1", "app_date": "app_date", "pub_date": "pub_date",
+    "grant_date": "grant_date", "expiry_date": "expiry_date", "app_year": "app_year",
+    "grant_year": "grant_year", "legal_status_raw": "legal_status_raw", "claim_count": "claim_count",
+    "family_size": "n_family_size", "overseas_family": "n_overseas_family", "cites_count": "n_cites_count",
+    "cited_count": "n_cited_count", "transfer_count": "transfer_count", "licence_count": "licence_count",
+    "pledge_count": "pledge_count", "open_licence": "open_licence", "ipc_main": "ipc_main",
+    "province_code": "province_code",
+}
 
 
 def _union(a: list, b: Iterable) -> None:
@@ -140,28 +200,84 @@ class _Resolved:
     events: list[dict[str, Any]]
 
 
-def _patent_row(r: _Resolved) -> dict[str, Any]:
-    rec = r.rec
-    family = rec.family_ids
-    return {
-        "id": r.pid, "app_no": rec.app_no, "pub_no": rec.pub_no, "grant_no": rec.grant_no,
-        "kind": rec.kind or "unknown", "title": rec.title, "abstract": rec.abstract,
-        "claim1": rec.claim1, "app_date": rec.app_date, "pub_date": rec.pub_date,
-        "grant_date": rec.grant_date, "expiry_date": rec.expiry_date,
-        "app_year": rec.app_date.year if rec.app_date else None,
-        "grant_year": rec.grant_date.year if rec.grant_date else None,
-        "legal_status_raw": rec.legal_status_raw, "status": rec.status or "unknown",
-        "claim_count": rec.claim_count, "family_ids": family or None,
-        "family_size": rec.family_size if rec.family_size is not None else (len(family) if family else None),
-        "overseas_family": any(not f.startswith("CN") for f in family) if family else None,
-        "cites_count": rec.cites_count if rec.cites_count is not None else (len(rec.cites) if rec.cites else None),
-        "cited_count": rec.cited_count if rec.cited_count is not None else (len(rec.cited_by) if rec.cited_by else None),
-        "transfer_count": rec.transfer_count, "licence_count": rec.licence_count,
-        "pledge_count": rec.pledge_count, "open_licence": rec.open_licence,
-        "ipc_main": rec.ipc_main, "ipc_codes": [c.display for c in rec.ipc] or None,
-        "ipc_subclasses": r.subclasses or None, "cpc_codes": rec.cpc_codes or None,
-        "province_code": rec.province_code, "region_code": r.region_code, "sources": r.sources,
-    }
+@dataclass
+class _Chunk:
+    """The prepared chunk being loaded and its new patents (id -> row)."""
+
+    file: str
+    tag: str
+    rows: pa.Table
+    touches: pa.Table
+    occurrences: pa.Table
+    fast: dict[str, int] = field(default_factory=dict)
+    pycols: dict[str, list] | None = None
+    singles: int = 0
+
+
+class _Writer:
+    """Runs a session's store writes in order, on one background thread or inline.
+
+    Later writes are skipped once one failed; :meth:`drain` waits for all and raises the
+    first error. ``seconds`` is the time spent in writes."""
+
+    def __init__(self, background: bool) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="patentnav-ingest-write") if background else None
+        self._futures: list[Future] = []
+        self._failed = False
+        self.seconds = 0.0
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self._pool is None:
+            self._run(fn, args)
+        else:
+            self._futures.append(self._pool.submit(self._run, fn, args))
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        if self._failed:
+            return
+        t = time.perf_counter()
+        try:
+            fn(*args)
+        except BaseException:
+            self._failed = True
+            raise
+        finally:
+            self.seconds += time.perf_counter() - t
+
+    @property
+    def busy(self) -> bool:
+        return any(not f.done() for f in self._futures)
+
+    def drain(self) -> None:
+        futures, self._futures = self._futures, []
+        error: BaseException | None = None
+        for f in futures:
+            exc = f.exception()
+            if exc is not None and error is None:
+                error = exc
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection off while a file loads: the loader allocates millions
+    of acyclic objects and keeps many alive, so the collector's passes cost ~15 % of
+    the time and free nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class IngestSession:
@@ -178,9 +294,17 @@ class IngestSession:
         known_universities: frozenset[str] = frozenset(),
         regions: RegionTable | None = None,
         chunk_size: int = DEFAULT_CHUNK_ROWS,
+        commit_rows: int = DEFAULT_COMMIT_ROWS,
+        workers: int = DEFAULT_WORKERS,
+        worker_min_bytes: int = WORKER_MIN_BYTES,
+        background_writes: bool | None = None,
         progress: bool = True,
         today: date | None = None,
     ) -> None:
+        """``workers``: processes that parse files of at least ``worker_min_bytes`` (0:
+        parse in this process); ``commit_rows``: new patents gathered before they are
+        inserted; ``background_writes``: run store writes on a background thread (default:
+        for the embedded store)."""
         self.store = store
         self.report = report
         self.max_field_chars = max_field_chars
@@ -189,6 +313,9 @@ class IngestSession:
         self.known_universities = known_universities
         self.regions = regions or region_table()
         self.chunk_size = chunk_size
+        self.commit_rows = commit_rows
+        self.workers = workers
+        self.worker_min_bytes = worker_min_bytes
         self.progress = progress
         self.today = today
         self.by_app: dict[str, str] = {}
@@ -200,13 +327,29 @@ class IngestSession:
         self.inventors_seen: set[str] = set()
         self.pending_cites: list[tuple[str, str]] = []
         self.written: dict[str, int] = {}
+        #: seconds per stage of the loading process (see :meth:`load_file`)
+        self.timings: dict[str, float] = {}
         self._pending: dict[str, PatentRecord] = {}
+        #: when each queued patent was (last) queued: the row number in its chunk; new
+        #: patents are inserted in this order (the store keeps it: the first stored patent
+        #: of a publication serial wins a later publication-only row)
+        self._queued_at: dict[str, int] = {}
+        self._row = 0
         self._new_in_chunk: set[str] = set()
         self._new_inventors: list[dict] = []
         self._new_affiliations: list[dict] = []
         self._new_ipc: list[dict] = []
         self._new_ipc_edges: list[dict] = []
         self._fetch: set[str] = set()
+        self._chunk: _Chunk | None = None
+        self._touched: set[tuple] = set()
+        self._stored_orgs: set[str] | None = None
+        #: inserts of new patents gathered over chunks: label / type -> Arrow tables
+        self._gathered: dict[str, list[pa.Table]] = {}
+        self._gathered_patents = 0
+        if background_writes is None:
+            background_writes = store.dialect == "embedded"
+        self._writer = _Writer(background_writes)
         self._load_keys()
 
     # -- setup ------------------------------------------------------------------------------
@@ -214,10 +357,15 @@ class IngestSession:
         return self.store.registry.has(name, self.store.dialect)
 
     def _load_keys(self) -> None:
-        if not self._has_query("ingest_patent_keys"):
-            return
-        for r in self.store.run("ingest_patent_keys"):
-            self._register(r["id"], r.get("app_no"), r.get("pub_no"), r.get("grant_no"))
+        if self._has_query("ingest_patent_keys"):
+            for r in self.store.run("ingest_patent_keys"):
+                self._register(r["id"], r.get("app_no"), r.get("pub_no"), r.get("grant_no"))
+        # stored inventors and organisations: a new one is inserted, a stored one is
+        # fetched (organisations) or left as it is (an inventor's row follows from its id)
+        if self._has_query("ingest_inventor_ids"):
+            self.inventors_seen.update(r["id"] for r in self.store.run("ingest_inventor_ids"))
+        if self._has_query("ingest_org_ids"):
+            self._stored_orgs = {r["id"] for r in self.store.run("ingest_org_ids")}
 
     def _register(self, pid: str, app_no: str | None, pub_no: str | None, grant_no: str | None) -> None:
         self.known.add(pid)
@@ -228,9 +376,20 @@ class IngestSession:
             if p:
                 self.by_pub.setdefault(pub_base(p), pid)
 
+    def _time(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - since
+        return now
+
     # -- files -------------------------------------------------------------------------------
     def load_file(self, path: Path, *, source: str | None = None) -> FileSummary:
-        """Read, normalise, merge and write one file; returns its summary."""
+        """Read, normalise, merge and write one file; returns its summary.
+
+        ``timings`` gathers the loading process's wall seconds per stage: ``parse`` (in
+        this process, or waiting for the worker), ``resolve`` (identifiers, new rows vs
+        merges), ``flush`` (merging, organisations, inventors, columns) and
+        ``write wait`` (waiting for the store); the writes themselves are ``write``
+        (background thread)."""
         path = Path(path)
         tag = source or path.stem
         summary = FileSummary(file=path.name, source=tag)
@@ -262,75 +421,155 @@ class IngestSession:
                 else:
                     summary.rejected += 1
             return summary
-        builder = RecordBuilder(hmap, source_file=path.name, source_tag=tag,
-                                max_field_chars=self.max_field_chars, today=self.today)
+        del table
+        kwargs = {"source_file": path.name, "source_tag": tag, "max_field_chars": self.max_field_chars,
+                  "today": self.today, "sei": self.sei, "chains": self.chains, "regions": self.regions,
+                  "chunk_rows": self.chunk_size}
+        if self.workers > 0 and path.stat().st_size >= self.worker_min_bytes:
+            chunks = prepare_in_workers(path, hmap, workers=self.workers, **kwargs)
+        else:
+            chunks = prepare_file(path, hmap, **kwargs)
         bar = _progress(self.progress, desc=path.name)
-        n_chunk = 0
         report = self.report
         try:
-            for line, raw in table.rows():
-                summary.read += 1
-                bar.update(1)
-                if raw is None:
-                    summary.skipped += 1
-                    continue
-                if isinstance(raw, BadRow):
-                    summary.rejected += 1
-                    report.add(path.name, line, raw.column, raw.value, raw.reason, "reject")
-                    continue
-                rec, issues = builder.build(line, raw)
-                for i in issues:
-                    report.add(path.name, line, i.column, i.value, i.reason, i.level)
-                    if i.level == "warning":
-                        summary.warnings += 1
-                if rec is None:
-                    summary.rejected += 1
-                    continue
-                if self.add(rec):
-                    summary.loaded += 1
-                else:
-                    summary.merged += 1
-                n_chunk += 1
-                if n_chunk >= self.chunk_size:
+            with _gc_paused():
+                t = time.perf_counter()
+                for chunk in chunks:
+                    t = self._time("parse", t)
+                    summary.read += chunk.read
+                    summary.skipped += chunk.skipped
+                    summary.rejected += chunk.rejected
+                    summary.warnings += chunk.warnings
+                    for line, column, value, reason, level in chunk.issues:
+                        report.add(path.name, line, column, value, reason, level)
+                    loaded, merged = self._add_chunk(chunk, path.name, tag)
+                    summary.loaded += loaded
+                    summary.merged += merged
+                    t = self._time("resolve", t)
                     self.flush()
-                    n_chunk = 0
-            self.flush()
+                    bar.update(chunk.read)
+                    t = time.perf_counter()
+        except BaseException:
+            # the store must be quiet when the error reaches the caller (who may close it)
+            self._abandon_writes()
+            raise
         finally:
             bar.close()
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
         summary.seconds = time.perf_counter() - t0
         if not summary.balanced:  # pragma: no cover - an accounting bug, never data
             raise IngestError(f"{path.name}: row accounting does not balance: {summary}")
         return summary
 
+    def _add_chunk(self, prepared: PreparedChunk, file: str, tag: str) -> tuple[int, int]:
+        """Resolve a chunk's rows: (new patents, merged rows)."""
+        rows = prepared.rows
+        chunk = self._chunk = _Chunk(file, tag, rows, prepared.touches, prepared.occurrences)
+        n = rows.num_rows
+        if not n:
+            return 0, 0
+        keys = rows["key"].to_pylist()
+        apps = rows["app_no"].to_pylist()
+        pubs = _pub_bases(rows["pub_no"]).to_pylist()
+        grants = _pub_bases(rows["grant_no"]).to_pylist()
+        sids = rows["source_id"].to_pylist()
+        fast = chunk.fast
+        known, by_app, by_pub, app_of = self.known, self.by_app, self.by_pub, self.app_of
+        loaded = merged = 0
+        for i in range(n):
+            # IngestSession._resolve_keys, inlined (publication numbers as their bases)
+            a, p, g = apps[i], pubs[i], grants[i]
+            pid = by_app.get(a) if a else None
+            if pid is None:
+                if p:
+                    pid = by_pub.get(p)
+                    if pid and a and app_of.get(pid, a) != a:
+                        pid = None
+                if pid is None and g:
+                    pid = by_pub.get(g)
+                    if pid and a and app_of.get(pid, a) != a:
+                        pid = None
+                if pid is None and sids[i] is not None and not (a or p or g):
+                    sid_key = f"{tag}:{sids[i]}"
+                    if sid_key in known:
+                        pid = sid_key
+            key = keys[i]
+            if pid is None and key not in known:
+                fast[key] = i
+                known.add(key)
+                if a:
+                    by_app.setdefault(a, key)
+                    app_of.setdefault(key, a)
+                if p:
+                    by_pub.setdefault(p, key)
+                if g:
+                    by_pub.setdefault(g, key)
+                loaded += 1
+                continue
+            j = fast.pop(pid if pid is not None else key, None)
+            if j is not None:
+                # repeats a new patent of this chunk: both take the record (merge) path
+                first = self._record(chunk, j)
+                first.sources = [file]
+                self._pending[first.key] = first
+                self._queued_at[first.key] = j
+                self._new_in_chunk.add(first.key)
+            self._row = i
+            if self.add(self._record(chunk, i)):
+                loaded += 1
+            else:
+                merged += 1
+        return loaded, merged
+
+    def _record(self, chunk: _Chunk, i: int) -> PatentRecord:
+        """Row ``i`` of a chunk as a PatentRecord (for the merge path)."""
+        if chunk.pycols is None:
+            chunk.singles += 1
+            if chunk.singles <= 64:
+                values = chunk.rows.slice(i, 1).select(list(RECORD_COLUMNS)).to_pylist()[0]
+                return _record_from_values(values, chunk.file, chunk.tag)
+            chunk.pycols = {name: chunk.rows[name].to_pylist() for name in RECORD_COLUMNS}
+        return _record_from_values({k: v[i] for k, v in chunk.pycols.items()}, chunk.file, chunk.tag)
+
     # -- merging -------------------------------------------------------------------------------
-    def _resolve(self, rec: PatentRecord) -> str | None:
-        if rec.app_no and rec.app_no in self.by_app:
-            return self.by_app[rec.app_no]
-        for p in (rec.pub_no, rec.grant_no):
+    def _resolve_keys(self, app_no: str | None, pub_no: str | None, grant_no: str | None,
+                      source_id: str | None, source_tag: str) -> str | None:
+        if app_no and app_no in self.by_app:
+            return self.by_app[app_no]
+        for p in (pub_no, grant_no):
             if p:
                 pid = self.by_pub.get(pub_base(p))
                 # same publication serial, unless the two rows name different applications
-                if pid and not (rec.app_no and self.app_of.get(pid, rec.app_no) != rec.app_no):
+                if pid and not (app_no and self.app_of.get(pid, app_no) != app_no):
                     return pid
-        if rec.source_id is not None and not (rec.app_no or rec.pub_no or rec.grant_no):
-            key = f"{rec.source_tag}:{rec.source_id}"
+        if source_id is not None and not (app_no or pub_no or grant_no):
+            key = f"{source_tag}:{source_id}"
             if key in self.known:
                 return key
         return None
+
+    def _resolve(self, rec: PatentRecord) -> str | None:
+        return self._resolve_keys(rec.app_no, rec.pub_no, rec.grant_no, rec.source_id, rec.source_tag)
 
     def add(self, rec: PatentRecord) -> bool:
         """Queue a record; True if it is a new patent, False if it was merged."""
         rec.sources = [rec.source_file]
         pid = self._resolve(rec)
-        if pid is None:
+        if pid is None and rec.key not in self.known:
             pid = rec.key
             self._pending[pid] = rec
+            self._queued_at[pid] = self._row
             self._new_in_chunk.add(pid)
             self._register(pid, rec.app_no, rec.pub_no, rec.grant_no)
             return True
+        if pid is None:  # its own id is known although none of its numbers resolved
+            pid = rec.key
         base = self._pending.get(pid)
         if base is None:
             self._pending[pid] = rec
+            self._queued_at[pid] = self._row
             self._fetch.add(pid)
         else:
             merge_records(base, rec)
@@ -339,6 +578,7 @@ class IngestSession:
             if (rec.app_no and pid in self._new_in_chunk and pid != rec.app_no
                     and rec.app_no not in self.by_app):
                 self._pending[rec.app_no] = self._pending.pop(pid)
+                self._queued_at[rec.app_no] = self._row
                 self._new_in_chunk.discard(pid)
                 self._new_in_chunk.add(rec.app_no)
                 self.known.discard(pid)
@@ -351,20 +591,32 @@ class IngestSession:
         return False
 
     # -- flushing --------------------------------------------------------------------------------
+    def _read(self) -> None:
+        """Before reading the store: every gathered insert and pending write is done."""
+        if self._gathered:
+            self._commit()
+        if self._writer.busy or self._writer._futures:
+            t = time.perf_counter()
+            self._writer.drain()
+            self._time("write wait", t)
+
     def _fetch_existing(self, ids: list[str]) -> dict[str, _Existing]:
         out: dict[str, _Existing] = {}
         if not ids or not self._has_query("ingest_patents_by_ids"):
             return out
+        self._read()
         for chunk in _chunks(ids, 5000):
             for r in self.store.run("ingest_patents_by_ids", ids=chunk):
                 out[r["id"]] = _Existing(_record_from_store(r), sources=list(r.get("sources") or []))
-            for r in sorted(self.store.run("ingest_applicants_by_ids", ids=chunk), key=lambda r: (r["ord"] is None, r["ord"] or 0)):
+            for r in sorted(self.store.run("ingest_applicants_by_ids", ids=chunk),
+                            key=lambda r: (r["ord"] is None, r["ord"] or 0)):
                 if r["id"] in out:
                     _union(out[r["id"]].applicant_ids, [r["org_id"]])
             for r in self.store.run("ingest_owners_by_ids", ids=chunk):
                 if r["id"] in out:
                     _union(out[r["id"]].owner_ids, [r["org_id"]])
-            for r in sorted(self.store.run("ingest_inventors_by_ids", ids=chunk), key=lambda r: (r["ord"] is None, r["ord"] or 0)):
+            for r in sorted(self.store.run("ingest_inventors_by_ids", ids=chunk),
+                            key=lambda r: (r["ord"] is None, r["ord"] or 0)):
                 if r["id"] in out:
                     out[r["id"]].inventors.append((r["inventor_id"], r["name"]))
         return out
@@ -374,8 +626,10 @@ class IngestSession:
         if not missing:
             return
         stored: dict[str, dict] = {}
-        if self._has_query("ingest_orgs_by_ids"):
-            for chunk in _chunks(missing, 5000):
+        lookup = missing if self._stored_orgs is None else [i for i in missing if i in self._stored_orgs]
+        if lookup and self._has_query("ingest_orgs_by_ids"):
+            self._read()
+            for chunk in _chunks(lookup, 5000):
                 for r in self.store.run("ingest_orgs_by_ids", ids=chunk):
                     stored[r["id"]] = r
         for oid in missing:
@@ -414,31 +668,54 @@ class IngestSession:
             o.dirty = True
 
     def flush(self) -> None:
-        """Write every queued patent with its organisations, inventors, IPC codes and edges.
-
-        Two passes: the first resolves each record (merge with the stored state, ids of
-        applicants / holders / inventors, regions, classification) and collects the few
-        new organisation / inventor / IPC nodes; the second streams rows for each label
-        and relationship type to the store as generators, so a large chunk never holds
-        all its row dicts at once.
-        """
-        if not self._pending:
+        """Resolve and write the current chunk: the merge-path records (stored state
+        fetched, merged, upserted) and the new patents (columns, gathered for insertion),
+        in the order they were queued."""
+        chunk, self._chunk = self._chunk, None
+        fast = chunk.fast if chunk is not None else {}
+        if not self._pending and not fast:
             return
         t0 = time.perf_counter()
-        pending = self._pending
-        n_pending = len(pending)
-        existing = self._fetch_existing([pid for pid in pending if pid in self._fetch])
-        self._pending, self._fetch, self._new_in_chunk = {}, set(), set()
+        pending, fetch, queued_at = self._pending, self._fetch, self._queued_at
+        existing = self._fetch_existing([pid for pid in pending if pid in fetch])
+        self._pending, self._fetch, self._new_in_chunk, self._queued_at = {}, set(), set(), {}
 
         names: list[str] = []
         for rec in pending.values():
             names.extend(rec.applicants)
             names.extend(rec.holders)
         canon = {raw: normalize_org_name(raw) for raw in dict.fromkeys(names)}
-        self._ensure_orgs(canon.values())
+        org_ids = list(canon.values())
+        new_rows = None
+        if fast:
+            if len(fast) == chunk.rows.num_rows:  # every row is a new patent, in order
+                new_rows = chunk.rows
+            else:
+                new_rows = chunk.rows.take(pa.array(list(fast.values()), pa.int64()))
+            for name in ("applicant_ids", "owner_ids"):
+                org_ids.extend(pc.unique(pc.list_flatten(new_rows[name])).to_pylist())
+        self._ensure_orgs(org_ids)
 
-        resolved = [self._resolve_record(pid, rec, existing.get(pid), canon) for pid, rec in pending.items()]
-        del pending, existing
+        # records of the merge path are resolved in turn with the new rows, in the order
+        # they were queued (organisations are touched in row order); those whose patent
+        # is not stored yet (repeated inside this chunk) are inserted like the new rows
+        fresh: list[_Resolved] = []
+        merged: list[_Resolved] = []
+        queue = sorted(pending, key=queued_at.__getitem__)
+        at = 0
+
+        def resolve_queued(before: int | None) -> None:
+            nonlocal at
+            while at < len(queue) and (before is None or queued_at[queue[at]] < before):
+                pid = queue[at]
+                if pid in fetch:
+                    merged.append(self._resolve_record(pid, pending[pid], existing.get(pid), canon))
+                else:
+                    fresh.append(self._resolve_record(pid, pending[pid], None, canon))
+                at += 1
+
+        fast_cols = self._resolve_new(chunk, new_rows, resolve_queued) if new_rows is not None else None
+        resolve_queued(None)
 
         inventors, affiliations = self._new_inventors, self._new_affiliations
         ipc_nodes, ipc_edges = self._new_ipc, self._new_ipc_edges
@@ -447,27 +724,173 @@ class IngestSession:
         for o in self.orgs.values():
             o.dirty = False
 
-        self._write_nodes("Patent", (_patent_row(r) for r in resolved))
-        self._write_nodes("Organization", org_rows)
-        self._write_nodes("Inventor", inventors)
-        self._write_nodes("IPC", ipc_nodes)
-        self._write_nodes("Event", (e for r in resolved for e in r.events))
-        self._write_rels("SUBCLASS_OF", ipc_edges)
-        self._write_rels("AFFILIATED_WITH", affiliations)
-        self._write_rels("APPLIED_BY", ({"src": r.pid, "dst": o, "ord": n}
-                                        for r in resolved for n, o in enumerate(r.applicant_ids)))
-        self._write_rels("OWNED_BY", ({"src": r.pid, "dst": o} for r in resolved for o in r.owner_ids))
-        self._write_rels("INVENTED_BY", ({"src": r.pid, "dst": iid, "ord": n}
-                                         for r in resolved for n, iid in enumerate(r.inventor_ids)))
-        self._write_rels("CLASSIFIED_AS", ({"src": r.pid, "dst": c.display, "main": c.display == r.rec.ipc_main}
-                                           for r in resolved for c in r.rec.ipc))
-        self._write_rels("HAS_EVENT", ({"src": r.pid, "dst": e["id"]} for r in resolved for e in r.events))
-        self._write_rels("IN_SEI", ({"src": r.pid, "dst": code, "rule": rule}
-                                    for r in resolved for code, rule in r.sei.items()))
-        self._write_rels("IN_CHAIN_NODE", ({"src": r.pid, "dst": node, "score": score, "via": via}
-                                           for r in resolved for node, (score, via) in r.chains.items()))
-        log.info("flushed %d patents in %.1fs (%d known patents)", n_pending, time.perf_counter() - t0,
-                 len(self.known))
+        w = self._writer.submit
+        gather = self._gather
+        # nodes that are upserted (few rows) go first
+        w(self._write_nodes, "Organization", org_rows)
+        w(self._write_nodes, "IPC", ipc_nodes)
+        events = _event_columns(fresh + merged)
+        if fast_cols is not None:
+            events = {k: events[k] + fast_cols["events"][k] for k in events}
+        w(self._write_nodes, "Event", list(rows_from_columns(events)))
+        w(self._write_rels, "SUBCLASS_OF", ipc_edges)
+        # new patents, inventors and their relationships are gathered and inserted at a commit
+        gather("Patent", _in_queue_order(fast_cols["patents"] if fast_cols is not None else None,
+                                         list(fast.values()), fresh, [queued_at[r.pid] for r in fresh]))
+        if fast_cols is not None:
+            gather("Inventor", fast_cols["inventors"])
+            gather("AFFILIATED_WITH", fast_cols["affiliations"])
+            for rel_type, table in fast_cols["rels"].items():
+                gather(rel_type, table)
+        if fresh:
+            for rel_type, cols in _rel_columns(fresh).items():
+                gather(rel_type, cols)
+        if inventors:
+            gather("Inventor", {k: [r[k] for r in inventors] for k in ("id", "name", "org_id")})
+        if affiliations:
+            gather("AFFILIATED_WITH", {k: [r[k] for r in affiliations] for k in ("src", "dst")})
+        self._gathered_patents += len(fast) + len(fresh)
+        if merged:
+            # a merged patent's edges may name an inventor gathered above: commit first
+            self._commit()
+            w(self._write_nodes, "Patent", list(rows_from_columns(_patent_columns(merged))))
+            for rel_type, cols in _rel_columns(merged).items():
+                w(self._write_rels, rel_type, list(rows_from_columns(cols)))
+        elif self._gathered_patents >= self.commit_rows:
+            self._commit()
+        self._time("flush", t0)
+        log.info("flushed %d new patents and %d merged (%d from the merge path new) in %.1fs "
+                 "(%d known patents)", len(fast) + len(fresh), len(merged), len(fresh),
+                 time.perf_counter() - t0, len(self.known))
+
+    def _resolve_new(self, chunk: _Chunk, t: pa.Table, resolve_queued: Callable[[int | None], None]
+                     ) -> dict[str, Any]:
+        """Node and relationship columns of a chunk's new patents (rows ``t``): their
+        organisations are touched in row order (``resolve_queued(row)`` first resolves
+        the merge-path records queued before that row), new inventors and IPC codes found."""
+        # organisations: touches of these rows, in order; the region of a patent without
+        # an address region is its first organisation's, as it stands after the touches
+        touches = chunk.touches
+        t_vals = list(zip(*(touches[c].to_pylist() for c in ("oid", "raw", "hint", "region", "address"))))
+        touched = self._touched
+        if len(touched) > _MAX_TOUCHES:
+            touched.clear()
+        done = bytearray(tv in touched for tv in t_vals)
+        t_row = chunk.occurrences["row"].to_pylist()
+        t_ref = chunk.occurrences["touch"].to_pylist()
+        rows = list(chunk.fast.values())
+        addr_region = t["addr_region"].to_pylist()
+        first_org = t["first_org"].to_pylist()
+        region_codes: list[str | None] = []
+        touch = self._touch_org
+        orgs = self.orgs
+        ti, n_t = 0, len(t_row)
+        for k, r in enumerate(rows):
+            resolve_queued(r)
+            while ti < n_t and t_row[ti] < r:
+                ti += 1
+            while ti < n_t and t_row[ti] == r:
+                ref = t_ref[ti]
+                if not done[ref]:
+                    done[ref] = 1
+                    tv = t_vals[ref]
+                    touched.add(tv)
+                    touch(tv[0], tv[1], kind_hint=tv[2], region=tv[3], address=tv[4])
+                ti += 1
+            reg = addr_region[k]
+            if reg is None:
+                o = orgs.get(first_org[k])
+                reg = o.region_code if o is not None else None
+            region_codes.append(reg)
+
+        # inventors (id: name|first organisation) not stored nor seen in this run
+        inventors_col = _list_array(t["inventors"])
+        inv_names = pc.list_flatten(inventors_col)
+        inv_ids = pc.binary_join_element_wise(inv_names, _parent_values(t["first_org"], inventors_col), "|")
+        uniq = pc.unique(inv_ids).to_pylist()
+        seen = self.inventors_seen
+        new_ids = [i for i in uniq if i not in seen]
+        inventors = affiliations = None
+        if new_ids:
+            seen.update(new_ids)
+            new_arr = pa.array(new_ids, _S)
+            names = inv_names.take(pc.index_in(new_arr, value_set=inv_ids))
+            org_ids = [i.rsplit("|", 1)[1] if "|" in i else "" for i in new_ids]
+            inventors = pa.table({"id": new_arr, "name": names,
+                                  "org_id": pa.array([o or None for o in org_ids], _S)})
+            aff = [(i, o) for i, o in zip(new_ids, org_ids) if o]
+            if aff:
+                affiliations = pa.table({"src": pa.array([a for a, _ in aff], _S),
+                                         "dst": pa.array([b for _, b in aff], _S)})
+
+        # IPC codes not seen in this run (with their ancestors)
+        for display in pc.unique(pc.list_flatten(t["ipc"])).to_pylist():
+            if display not in self.ipc_seen:
+                code = ipc_code(display)
+                if code is not None:
+                    self._ipc_node(code, self._new_ipc, self._new_ipc_edges)
+
+        ids = t["key"].combine_chunks() if isinstance(t["key"], pa.ChunkedArray) else t["key"]
+        # citations resolve at the end of the run
+        for name in ("cites", "cited_by"):
+            col = _list_array(t[name])
+            if len(col.values):
+                parents = pc.list_parent_indices(col).to_pylist()
+                values = pc.list_flatten(col).to_pylist()
+                pids = ids.to_pylist()
+                if name == "cites":
+                    self.pending_cites.extend((pids[p], v) for p, v in zip(parents, values))
+                else:
+                    self.pending_cites.extend((f"pub:{v}", pids[p]) for p, v in zip(parents, values))
+
+        patents = _patent_arrow(t, region_codes, chunk.file)
+        rels: dict[str, pa.Table] = {}
+        rels["APPLIED_BY"] = _explode(ids, t["applicant_ids"], ord_name="ord")
+        rels["OWNED_BY"] = _explode(ids, t["owner_ids"])
+        rels["INVENTED_BY"] = _explode(ids, inventors_col, ord_name="ord", dst=inv_ids)
+        classified = _explode(ids, t["ipc"])
+        main = pc.fill_null(pc.equal(classified["dst"], _parent_values(t["ipc_main"], t["ipc"])), False)
+        rels["CLASSIFIED_AS"] = classified.append_column("main", main)
+        rels["IN_SEI"] = _explode(ids, t["sei_codes"], props={"rule": t["sei_rules"]})
+        rels["IN_CHAIN_NODE"] = _explode(ids, t["chain_nodes"],
+                                         props={"score": t["chain_scores"], "via": t["chain_vias"]})
+        rels["HAS_EVENT"] = _explode(ids, t["ev_ids"])
+        events = {
+            "id": pc.list_flatten(t["ev_ids"]).to_pylist(),
+            "kind": pc.list_flatten(t["ev_kinds"]).to_pylist(),
+            "date": pc.list_flatten(t["ev_dates"]).to_pylist(),
+            "raw": pc.list_flatten(t["ev_raws"]).to_pylist(),
+        }
+        events["amount_wan"] = [None] * len(events["id"])
+        events["counterparty"] = [None] * len(events["id"])
+        return {"patents": patents, "rels": rels, "inventors": inventors, "affiliations": affiliations,
+                "events": events}
+
+    def _gather(self, name: str, columns: pa.Table | dict[str, list] | None) -> None:
+        """Keep inserts for the next commit: Arrow tables (new rows) or columns (records)."""
+        if columns is None:
+            return
+        n = columns.num_rows if isinstance(columns, pa.Table) else len(next(iter(columns.values()), ()))
+        if n:
+            self._gathered.setdefault(name, []).append(columns)
+
+    def _commit(self) -> None:
+        """Insert the gathered nodes (patents, inventors), then the relationships."""
+        gathered, self._gathered, self._gathered_patents = self._gathered, {}, 0
+        order = [n for n in ("Patent", "Inventor") if n in gathered] + \
+                [n for n in gathered if n not in ("Patent", "Inventor")]
+        for name in order:
+            insert = self._insert_nodes if name in ("Patent", "Inventor") else self._insert_rels
+            run: list[pa.Table] = []  # consecutive Arrow parts go in one insert, order is kept
+            for part in [*gathered[name], None]:
+                if isinstance(part, pa.Table):
+                    run.append(part)
+                    continue
+                if run:
+                    self._writer.submit(insert, name, _table_columns(pa.concat_tables(run)))
+                    run = []
+                if part is not None:
+                    self._writer.submit(insert, name, part)
 
     def _resolve_record(self, pid: str, rec: PatentRecord, ex: _Existing | None,
                         canon: dict[str, str]) -> _Resolved:
@@ -528,37 +951,11 @@ class IngestSession:
                     self._new_affiliations.append({"src": iid, "dst": org})
 
         # classification
-        codes = rec.ipc
-        subclasses: list[str] = []
-        for c in codes:
+        for c in rec.ipc:
             if c.display not in self.ipc_seen:
                 self._ipc_node(c, self._new_ipc, self._new_ipc_edges)
-            if c.subclass and c.subclass not in subclasses:
-                subclasses.append(c.subclass)
-        cpc_sub = [x for x in (_cpc_subclass(c) for c in rec.cpc_codes) if x]
-        _union(subclasses, cpc_sub)
-        text = " ".join(t for t in (rec.title, rec.abstract, rec.claim1) if t)
-        sei = self.sei.classify(codes, text) if (self.sei is not None and codes) else {}
-        chains: dict[str, tuple[float, str]] = {}
-        if self.chains is not None:
-            chain_codes = codes or [x for x in (_subclass_code(s) for s in cpc_sub) if x]
-            chains = self.chains.classify(chain_codes, text)
-
-        # events
-        events: list[dict[str, Any]] = []
-        for kind, dates_attr, count_attr in _EVENT_KINDS:
-            dates = sorted(getattr(rec, dates_attr))
-            for d in dates:
-                events.append({"id": f"{pid}|{kind}|{d.isoformat()}", "kind": kind, "date": d,
-                               "amount_wan": None, "counterparty": None, "raw": None})
-            count = getattr(rec, count_attr) or 0
-            for k in range(len(dates), count):
-                events.append({"id": f"{pid}|{kind}|#{k + 1}", "kind": kind, "date": None,
-                               "amount_wan": None, "counterparty": None, "raw": f"{count_attr}={count}"})
-        if rec.open_licence:
-            events.append({"id": f"{pid}|open_licence", "kind": "open_licence", "date": None,
-                           "amount_wan": None, "counterparty": None, "raw": None})
-
+        subclasses, sei, chains = classify(rec, self.sei, self.chains)
+        events = patent_events(pid, rec)
         for target in rec.cites:
             self.pending_cites.append((pid, target))
         for source in rec.cited_by:
@@ -582,47 +979,236 @@ class IngestSession:
             if parent:
                 edges.append({"src": sym, "dst": parent})
 
+    # -- writes (run on the writer) -------------------------------------------------------------
+    def _count(self, name: str, n: int) -> None:
+        self.written[name] = self.written.get(name, 0) + n
+
     def _write_nodes(self, label: str, rows: Iterable[dict]) -> None:
         it = iter(rows)
         first = next(it, None)
-        if first is None:
-            return
-        n = self.store.upsert_nodes(label, _chain_first(first, it))
-        self.written[label] = self.written.get(label, 0) + n
+        if first is not None:
+            self._count(label, self.store.upsert_nodes(label, _chain_first(first, it)))
 
     def _write_rels(self, rel_type: str, rows: Iterable[dict], **kw: str) -> None:
         it = iter(rows)
         first = next(it, None)
-        if first is None:
-            return
-        n = self.store.upsert_relationships(rel_type, _chain_first(first, it), **kw)
-        self.written[rel_type] = self.written.get(rel_type, 0) + n
+        if first is not None:
+            self._count(rel_type, self.store.upsert_relationships(rel_type, _chain_first(first, it), **kw))
+
+    def _insert_nodes(self, label: str, columns: dict[str, Any]) -> None:
+        if columns and len(next(iter(columns.values()))):
+            self._count(label, self.store.insert_nodes(label, columns))
+
+    def _insert_rels(self, rel_type: str, columns: dict[str, Any]) -> None:
+        if columns and len(columns["src"]):
+            self._count(rel_type, self.store.insert_relationships(rel_type, columns))
+
+    def _abandon_writes(self) -> None:
+        """After an error: drop gathered inserts, wait for the writes already started."""
+        self._gathered, self._gathered_patents = {}, 0
+        try:
+            self._writer.drain()
+        except Exception:  # logged, not hidden: the error being raised is the one to report
+            log.exception("a store write failed while an ingest was being abandoned")
 
     # -- end of run ----------------------------------------------------------------------------
     def finish(self) -> None:
-        """Flush, resolve citations, write organisations' LOCATED_IN edges."""
-        self.flush()
-        cites = []
-        for src, dst in self.pending_cites:
-            if src.startswith("pub:"):
-                s = self.by_pub.get(pub_base(src[4:]))
-                d = dst
-            else:
-                s = src
-                d = self.by_pub.get(pub_base(dst))
-            if s and d and s != d:
-                cites.append({"src": s, "dst": d})
-        self.pending_cites = []
-        self._write_rels("CITES", list({(r["src"], r["dst"]): r for r in cites}.values()))
-        located = [{"src": o.id, "dst": o.region_code} for o in self.orgs.values() if o.region_code]
-        self._write_rels("LOCATED_IN", located, src_label="Organization", dst_label="Region")
-        org_rows = [o.row() for o in self.orgs.values() if o.dirty]
-        self._write_nodes("Organization", org_rows)
+        """Flush, resolve citations, write organisations' LOCATED_IN edges; wait for
+        every write."""
+        try:
+            with _gc_paused():
+                self.flush()
+                self._read()
+                cites = []
+                for src, dst in self.pending_cites:
+                    if src.startswith("pub:"):
+                        s = self.by_pub.get(pub_base(src[4:]))
+                        d = dst
+                    else:
+                        s = src
+                        d = self.by_pub.get(pub_base(dst))
+                    if s and d and s != d:
+                        cites.append({"src": s, "dst": d})
+                self.pending_cites = []
+                self._write_rels("CITES", list({(r["src"], r["dst"]): r for r in cites}.values()))
+                located = [{"src": o.id, "dst": o.region_code} for o in self.orgs.values() if o.region_code]
+                self._write_rels("LOCATED_IN", located, src_label="Organization", dst_label="Region")
+                org_rows = [o.row() for o in self.orgs.values() if o.dirty]
+                self._write_nodes("Organization", org_rows)
+        finally:
+            self._writer.close()
+            self.timings["write"] = self._writer.seconds
+            self._writer = _Writer(False)  # the session stays usable, writing inline
 
 
 def _chain_first(first: dict, rest: Iterable[dict]) -> Iterable[dict]:
     yield first
     yield from rest
+
+
+def _pub_bases(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """:func:`~ingest.normalize.numbers.pub_base` of a column (kind code removed)."""
+    return pc.replace_substring_regex(col, pattern=r"(?s)^([A-Z]{2}\p{Nd}+).*$", replacement=r"\1")
+
+
+def _list_array(col: pa.ChunkedArray | pa.Array) -> pa.ListArray:
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+
+def _parent_values(values: pa.ChunkedArray | pa.Array, lists: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """``values`` repeated for each element of the row's list (aligned with the flattened list)."""
+    return _list_array(values).take(pc.list_parent_indices(_list_array(lists)))
+
+
+def _explode(ids: pa.Array, lists: pa.ChunkedArray | pa.Array, *, ord_name: str | None = None,
+             props: dict[str, pa.ChunkedArray] | None = None, dst: pa.Array | None = None) -> pa.Table:
+    """Relationship rows (src = the row's id, dst = each list element or the given
+    ``dst`` aligned with the flattened lists, ``ord_name`` = the element's position,
+    ``props`` = parallel list columns)."""
+    col = _list_array(lists)
+    parents = pc.list_parent_indices(col)
+    out = {"src": ids.take(parents), "dst": pc.list_flatten(col) if dst is None else dst}
+    if ord_name is not None:
+        offsets = col.offsets.to_numpy()
+        p = parents.to_numpy(zero_copy_only=False)
+        out[ord_name] = pa.array(np.arange(len(p), dtype=np.int64) - (offsets[p] - offsets[0]))
+    for name, values in (props or {}).items():
+        out[name] = pc.list_flatten(_list_array(values))
+    return pa.table(out)
+
+
+def _null_if_empty(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    arr = _list_array(col)
+    return pc.if_else(pc.greater(pc.list_value_length(arr), 0), arr, pa.nulls(len(arr), arr.type))
+
+
+def _patent_arrow(t: pa.Table, region_codes: list[str | None], file: str) -> pa.Table:
+    """Patent node columns of new patents (the values :func:`_patent_columns` gives a
+    resolved record with no stored state)."""
+    n = t.num_rows
+    cols = {name: t[src] for name, src in _PATENT_COPY.items()}
+    cols["kind"] = pc.fill_null(t["kind"], "unknown")
+    cols["status"] = pc.fill_null(t["status"], "unknown")
+    cols["family_ids"] = _null_if_empty(t["family_ids"])
+    cols["ipc_codes"] = _null_if_empty(t["ipc"])
+    cols["ipc_subclasses"] = _null_if_empty(t["ipc_subclasses"])
+    cols["cpc_codes"] = _null_if_empty(t["cpc_codes"])
+    cols["region_code"] = pa.array(region_codes, _S)
+    cols["sources"] = pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)),
+                                               pa.array([file] * n, _S))
+    return pa.table(cols)
+
+
+def _in_queue_order(new: pa.Table | None, new_at: list[int], fresh: list[_Resolved], fresh_at: list[int]
+                    ) -> pa.Table | dict[str, list] | None:
+    """The Patent inserts of a chunk -- its new rows (Arrow) and the new patents of the
+    merge path (records) -- as one table in the order they were queued."""
+    if not fresh:
+        return new
+    cols = _patent_columns(fresh)
+    if new is None or not new.num_rows:
+        order = sorted(range(len(fresh)), key=fresh_at.__getitem__)
+        return {k: [v[i] for i in order] for k, v in cols.items()}
+    both = pa.concat_tables([new, pa.Table.from_pydict(cols, schema=new.schema)])
+    return both.take(pc.sort_indices(pa.array(new_at + fresh_at, pa.int64())))
+
+
+def _table_columns(table: pa.Table) -> dict[str, pa.ChunkedArray]:
+    return {name: table[name] for name in table.column_names}
+
+
+def _record_from_values(v: dict[str, Any], file: str, tag: str) -> PatentRecord:
+    """A PatentRecord from a prepared chunk's row values."""
+    rec = PatentRecord(file, v["line"], tag)
+    for name, value in v.items():
+        if name == "line":
+            continue
+        if name == "ipc":
+            rec.ipc = [c for c in map(ipc_code, value or ()) if c is not None]
+        elif isinstance(value, list) or RECORD_COLUMNS[name] in (_LS, pa.list_(pa.date32())):
+            setattr(rec, name, list(value or ()))
+        else:
+            setattr(rec, name, value)
+    return rec
+
+
+def _patent_columns(rs: list[_Resolved]) -> dict[str, list]:
+    """The Patent node columns of resolved records (see ``graph.schema.PATENT``)."""
+    recs = [r.rec for r in rs]
+    cols: dict[str, list] = {"id": [r.pid for r in rs]}
+    for name in ("app_no", "pub_no", "grant_no", "title", "abstract", "claim1", "app_date", "pub_date",
+                 "grant_date", "expiry_date", "legal_status_raw", "claim_count", "transfer_count",
+                 "licence_count", "pledge_count", "open_licence", "ipc_main", "province_code"):
+        cols[name] = [getattr(rec, name) for rec in recs]
+    cols["kind"] = [rec.kind or "unknown" for rec in recs]
+    cols["status"] = [rec.status or "unknown" for rec in recs]
+    cols["app_year"] = [d.year if d else None for d in cols["app_date"]]
+    cols["grant_year"] = [d.year if d else None for d in cols["grant_date"]]
+    cols["family_ids"] = [rec.family_ids or None for rec in recs]
+    cols["family_size"] = [rec.family_size if rec.family_size is not None
+                           else (len(rec.family_ids) if rec.family_ids else None) for rec in recs]
+    cols["overseas_family"] = [any(not f.startswith("CN") for f in rec.family_ids) if rec.family_ids else None
+                               for rec in recs]
+    cols["cites_count"] = [rec.cites_count if rec.cites_count is not None
+                           else (len(rec.cites) if rec.cites else None) for rec in recs]
+    cols["cited_count"] = [rec.cited_count if rec.cited_count is not None
+                           else (len(rec.cited_by) if rec.cited_by else None) for rec in recs]
+    cols["ipc_codes"] = [[c.display for c in rec.ipc] or None for rec in recs]
+    cols["ipc_subclasses"] = [r.subclasses or None for r in rs]
+    cols["cpc_codes"] = [rec.cpc_codes or None for rec in recs]
+    cols["region_code"] = [r.region_code for r in rs]
+    cols["sources"] = [r.sources for r in rs]
+    return cols
+
+
+_EVENT_FIELDS = ("id", "kind", "date", "amount_wan", "counterparty", "raw")
+
+
+def _event_columns(rs: list[_Resolved]) -> dict[str, list]:
+    events = [e for r in rs if r.events for e in r.events]
+    return {name: [e[name] for e in events] for name in _EVENT_FIELDS}
+
+
+def _rel_columns(rs: list[_Resolved]) -> dict[str, dict[str, list]]:
+    """Relationship columns (``src``, ``dst``, properties) by type for resolved records."""
+    if not rs:
+        return {}
+    out: dict[str, dict[str, list]] = {}
+    out["APPLIED_BY"] = {
+        "src": [r.pid for r in rs for _ in r.applicant_ids],
+        "dst": [o for r in rs for o in r.applicant_ids],
+        "ord": [n for r in rs for n in range(len(r.applicant_ids))],
+    }
+    out["OWNED_BY"] = {
+        "src": [r.pid for r in rs for _ in r.owner_ids],
+        "dst": [o for r in rs for o in r.owner_ids],
+    }
+    out["INVENTED_BY"] = {
+        "src": [r.pid for r in rs for _ in r.inventor_ids],
+        "dst": [i for r in rs for i in r.inventor_ids],
+        "ord": [n for r in rs for n in range(len(r.inventor_ids))],
+    }
+    out["CLASSIFIED_AS"] = {
+        "src": [r.pid for r in rs for _ in r.rec.ipc],
+        "dst": [c.display for r in rs for c in r.rec.ipc],
+        "main": [c.display == r.rec.ipc_main for r in rs for c in r.rec.ipc],
+    }
+    out["HAS_EVENT"] = {
+        "src": [r.pid for r in rs if r.events for _ in r.events],
+        "dst": [e["id"] for r in rs if r.events for e in r.events],
+    }
+    out["IN_SEI"] = {
+        "src": [r.pid for r in rs if r.sei for _ in r.sei],
+        "dst": [code for r in rs if r.sei for code in r.sei],
+        "rule": [rule for r in rs if r.sei for rule in r.sei.values()],
+    }
+    out["IN_CHAIN_NODE"] = {
+        "src": [r.pid for r in rs if r.chains for _ in r.chains],
+        "dst": [node for r in rs if r.chains for node in r.chains],
+        "score": [v[0] for r in rs if r.chains for v in r.chains.values()],
+        "via": [v[1] for r in rs if r.chains for v in r.chains.values()],
+    }
+    return out
 
 
 def _record_from_store(r: dict[str, Any]) -> PatentRecord:
@@ -646,14 +1232,9 @@ def _record_from_store(r: dict[str, Any]) -> PatentRecord:
     return rec
 
 
-def _cpc_subclass(code: str) -> str | None:
-    """The subclass of a CPC symbol (same as IPC for sections A-H)."""
-    return code[:4] if len(code) >= 4 and code[0] in "ABCDEFGH" and code[1:3].isdigit() and code[3].isalpha() else None
-
-
-def _subclass_code(sub: str) -> IpcCode | None:
-    codes, _ = split_ipc(sub)
-    return codes[0] if codes else None
+#: kept for callers of the former names
+_cpc_subclass = cpc_subclass
+_subclass_code = subclass_code
 
 
 def _chunks(items: list, n: int) -> Iterable[list]:

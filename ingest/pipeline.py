@@ -55,7 +55,7 @@ def _session(store: GraphStore, settings: Settings, report: RejectReport, *, pro
     return IngestSession(
         store, report=report, max_field_chars=settings.max_field_chars, sei=sei, chains=chains,
         known_universities=reference.university_names(settings.data_dir),
-        chunk_size=chunk_size or DEFAULT_CHUNK_ROWS, progress=progress,
+        chunk_size=chunk_size or DEFAULT_CHUNK_ROWS, workers=settings.ingest_workers, progress=progress,
     )
 
 

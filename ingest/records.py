@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from ingest.headers import HeaderMap
@@ -99,8 +99,8 @@ class PatentRecord:
         return self.app_no or self.pub_no or self.grant_no or f"{self.source_tag}:{self.source_id}"
 
 
-_TITLE_RE = re.compile(r"^\s*Title:\s*(.*?)\s*(?:\n\s*Keywords:.*?)?(?:\n\s*Abstract:\s*(.*))?$", re.S | re.I)
-_ABSTRACT_TAG = re.compile(r"\n\s*Abstract:\s*", re.I)
+_TITLE_RE = re.compile(r"^\s*Title:\s*(.*?)\s*(?:\n\s*Keywords:.*?)?(?:\n\s*Abstract:\s*(.*))?$", re.DOTALL | re.IGNORECASE)
+_ABSTRACT_TAG = re.compile(r"\n\s*Abstract:\s*", re.IGNORECASE)
 
 
 def parse_sample_text(text: str) -> tuple[str | None, str | None]:
@@ -172,6 +172,17 @@ def _inventors(s: str) -> tuple[str, ...]:
 _NUM_SPLIT = re.compile(r"[;；,，|\s]+")
 
 
+_COUNT_FIELDS = ("claim_count", "family_size", "cites_count", "cited_count",
+                 "transfer_count", "licence_count", "pledge_count")
+
+
+@lru_cache(maxsize=65536)
+def _split_ipc(s: str) -> tuple[list[IpcCode], list[str]]:
+    """:func:`split_ipc` of a text cell, cached (cells repeat); callers must not change
+    the returned lists."""
+    return split_ipc(s)
+
+
 class RecordBuilder:
     """Turns the rows of one file into :class:`PatentRecord` s."""
 
@@ -184,16 +195,34 @@ class RecordBuilder:
         self.today = today or date.today()
         self.cols = hmap.fields
         self._mapped_headers = tuple(dict.fromkeys(h for cols in hmap.fields.values() for h in cols))
+        #: (field, columns) read with "first non-empty value" (counts have their own rule)
+        self._plan = tuple((name, cols) for name, cols in hmap.fields.items()
+                           if cols and name not in _COUNT_FIELDS)
+        self._counts = tuple((name, hmap.fields[name]) for name in _COUNT_FIELDS if hmap.fields.get(name))
+        self._dates: dict[str, date | str] = {}
 
     def _date(self, v: Any) -> date | None:
         if v.__class__ is str:
-            return _parse_text(v, self.today)
+            hit = self._dates.get(v)
+            if hit is None:
+                try:
+                    hit = _parse_text(v, self.today)
+                except InvalidValue as exc:
+                    hit = str(exc)
+                if len(self._dates) < 100_000:
+                    self._dates[v] = hit
+            if hit.__class__ is str:
+                raise InvalidValue(hit)
+            return hit
         return parse_date(v, today=self.today)
+
+    def _col(self, row: dict[str, Any], name: str) -> str:
+        """The column a field's value came from (for issue reports)."""
+        return _first(row, self.cols[name])[1]
 
     def build(self, line: int, row: dict[str, Any]) -> tuple[PatentRecord | None, list[Issue]]:
         issues: list[Issue] = []
         warn = issues.append
-        c = self.cols
         limit = self.max_field_chars
         try:
             # text files: every mapped value is a string, one C-level pass
@@ -206,32 +235,46 @@ class RecordBuilder:
                 if v.__class__ is str and len(v) > limit:
                     return None, [Issue("reject", h, v[:200], f"field longer than {limit} characters ({len(v)})")]
 
+        # the first non-empty value of every field, in one pass
+        vals: dict[str, Any] = {}
+        for name, cols in self._plan:
+            for c in cols:
+                x = row.get(c)
+                if x is None:
+                    continue
+                if x.__class__ is str:
+                    x = x.strip()
+                    if x in _EMPTY:
+                        continue
+                vals[name] = x
+                break
+        get = vals.get
+
         rec = PatentRecord(self.source_file, line, self.source_tag)
 
         # -- identifiers ------------------------------------------------------------------
         id_issues: list[Issue] = []
-        cols = c.get("app_no")
-        if cols:
-            v, col = _first(row, cols)
-            if v is not None:
-                try:
-                    rec.app_no = normalize_app_no(v)
-                except InvalidValue as exc:
-                    id_issues.append(Issue("warning", col, str(v), f"application number dropped: {exc}"))
-        for name in ("pub_no", "grant_no"):
-            cols = c.get(name)
-            if cols:
-                v, col = _first(row, cols)
-                if v is not None:
-                    try:
-                        setattr(rec, name, normalize_pub_no(v))
-                    except InvalidValue as exc:
-                        id_issues.append(Issue("warning", col, str(v), f"{name.replace('_', ' ')} dropped: {exc}"))
-        cols = c.get("source_id")
-        if cols:
-            v, _ = _first(row, cols)
-            if v is not None:
-                rec.source_id = str(v).strip()
+        v = get("app_no")
+        if v is not None:
+            try:
+                rec.app_no = normalize_app_no(v)
+            except InvalidValue as exc:
+                id_issues.append(Issue("warning", self._col(row, "app_no"), str(v), f"application number dropped: {exc}"))
+        v = get("pub_no")
+        if v is not None:
+            try:
+                rec.pub_no = normalize_pub_no(v)
+            except InvalidValue as exc:
+                id_issues.append(Issue("warning", self._col(row, "pub_no"), str(v), f"pub no dropped: {exc}"))
+        v = get("grant_no")
+        if v is not None:
+            try:
+                rec.grant_no = normalize_pub_no(v)
+            except InvalidValue as exc:
+                id_issues.append(Issue("warning", self._col(row, "grant_no"), str(v), f"grant no dropped: {exc}"))
+        v = get("source_id")
+        if v is not None:
+            rec.source_id = str(v).strip()
         if not (rec.app_no or rec.pub_no or rec.grant_no or rec.source_id):
             if id_issues:
                 return None, [Issue("reject", i.column, i.value, i.reason.replace(" dropped", " invalid")
@@ -242,15 +285,17 @@ class RecordBuilder:
             issues.extend(id_issues)
 
         # -- title / abstract -------------------------------------------------------------
-        for name in ("title", "abstract", "claim1"):
-            cols = c.get(name)
-            if cols:
-                v, _ = _first(row, cols)
-                if v is not None:
-                    setattr(rec, name, v if v.__class__ is str else str(v).strip())
-        cols = c.get("text")
-        if cols and (rec.title is None or rec.abstract is None):
-            v, _ = _first(row, cols)
+        v = get("title")
+        if v is not None:
+            rec.title = v if v.__class__ is str else str(v).strip()
+        v = get("abstract")
+        if v is not None:
+            rec.abstract = v if v.__class__ is str else str(v).strip()
+        v = get("claim1")
+        if v is not None:
+            rec.claim1 = v if v.__class__ is str else str(v).strip()
+        if rec.title is None or rec.abstract is None:
+            v = get("text")
             if v is not None:
                 t, a = parse_sample_text(str(v))
                 rec.title = rec.title or t
@@ -260,47 +305,38 @@ class RecordBuilder:
                                 "missing title")]
 
         # -- dates -------------------------------------------------------------------------
-        for name in ("app_date", "pub_date", "grant_date", "expiry_date"):
-            cols = c.get(name)
-            if cols:
-                v, col = _first(row, cols)
-                if v is not None:
-                    try:
-                        setattr(rec, name, self._date(v))
-                    except InvalidValue as exc:
-                        warn(Issue("warning", col, str(v), f"{name} dropped: {exc}"))
-        for name in ("transfer_dates", "licence_dates", "pledge_dates"):
-            cols = c.get(name)
-            if cols:
-                v, col = _first(row, cols)
-                if v is not None:
-                    ds, bad = parse_date_list(v, today=self.today)
-                    setattr(rec, name, ds)
-                    for b in bad:
-                        warn(Issue("warning", col, b, f"{name} entry dropped: malformed date"))
+        for name in _DATE_FIELDS:
+            v = get(name)
+            if v is not None:
+                try:
+                    setattr(rec, name, self._date(v))
+                except InvalidValue as exc:
+                    warn(Issue("warning", self._col(row, name), str(v), f"{name} dropped: {exc}"))
+        for name in _DATE_LIST_FIELDS:
+            v = get(name)
+            if v is not None:
+                ds, bad = parse_date_list(v, today=self.today)
+                setattr(rec, name, ds)
+                for b in bad:
+                    warn(Issue("warning", self._col(row, name), b, f"{name} entry dropped: malformed date"))
 
         # -- classification ----------------------------------------------------------------
         ipc: list[IpcCode] = []
-        cols = c.get("ipc_main")
-        if cols:
-            v, col = _first(row, cols)
-            if v is not None:
-                codes, bad = split_ipc(v)
-                for b in bad:
-                    warn(Issue("warning", col, b, "main IPC code dropped: malformed IPC code"))
-                if codes:
-                    rec.ipc_main = codes[0].display
-                    ipc.extend(codes)
+        v = get("ipc_main")
+        if v is not None:
+            codes, bad = _split_ipc(v) if v.__class__ is str else split_ipc(v)
+            for b in bad:
+                warn(Issue("warning", self._col(row, "ipc_main"), b, "main IPC code dropped: malformed IPC code"))
+            if codes:
+                rec.ipc_main = codes[0].display
+                ipc.extend(codes)
         for name in ("ipc_codes", "ipc_subclasses"):
-            cols = c.get(name)
-            if not cols:
-                continue
-            v, col = _first(row, cols)
+            v = get(name)
             if v is None:
                 continue
-            codes, bad = split_ipc(v)
+            codes, bad = _split_ipc(v) if v.__class__ is str else split_ipc(v)
             for b in bad:
-                warn(Issue("warning", col, b, "IPC code dropped: malformed IPC code"))
+                warn(Issue("warning", self._col(row, name), b, "IPC code dropped: malformed IPC code"))
             if ipc:
                 seen = {x.display for x in ipc}
                 for x in codes:
@@ -315,69 +351,59 @@ class RecordBuilder:
         rec.ipc = ipc
         cpc: list[str] = []
         for name in ("cpc_main", "cpc_codes", "labels"):
-            cols = c.get(name)
-            if not cols:
-                continue
-            v, col = _first(row, cols)
+            v = get(name)
             if v is None:
                 continue
             try:
                 raw = _labels(v) if name == "labels" else [v]
             except InvalidValue as exc:
-                warn(Issue("warning", col, str(v)[:200], f"CPC labels dropped: {exc}"))
+                warn(Issue("warning", self._col(row, name), str(v)[:200], f"CPC labels dropped: {exc}"))
                 continue
             for item in raw:
                 codes, bad = split_ipc(item)
                 for b in bad:
-                    warn(Issue("warning", col, b, "CPC code dropped: malformed code"))
+                    warn(Issue("warning", self._col(row, name), b, "CPC code dropped: malformed code"))
                 for x in codes:
                     if x.display not in cpc:
                         cpc.append(x.display)
         rec.cpc_codes = cpc
 
         # -- status and kind ----------------------------------------------------------------
-        cols = c.get("legal_status")
-        if cols:
-            v, col = _first(row, cols)
-            if v is not None:
-                rec.legal_status_raw = str(v)
-                rec.status = legal_status(v)
-        cols = c.get("patent_type")
-        if cols:
-            v, col = _first(row, cols)
-            if v is not None:
-                try:
-                    rec.kind = patent_kind(v)
-                except InvalidValue as exc:
-                    warn(Issue("warning", col, str(v), f"patent type dropped: {exc}"))
+        v = get("legal_status")
+        if v is not None:
+            rec.legal_status_raw = str(v)
+            rec.status = legal_status(v)
+        v = get("patent_type")
+        if v is not None:
+            try:
+                rec.kind = patent_kind(v)
+            except InvalidValue as exc:
+                warn(Issue("warning", self._col(row, "patent_type"), str(v), f"patent type dropped: {exc}"))
         if rec.kind is None:
             rec.kind = kind_from_pub(rec.pub_no) or kind_from_pub(rec.grant_no) or app_kind(rec.app_no)
 
         # -- parties -------------------------------------------------------------------------
-        for name in ("applicants", "holders", "applicant_types"):
-            cols = c.get(name)
-            if cols:
-                v, _ = _first(row, cols)
-                if v is not None:
-                    setattr(rec, name, list(_names(str(v))))
-        cols = c.get("inventors")
-        if cols:
-            v, _ = _first(row, cols)
-            if v is not None:
-                rec.inventors = list(_inventors(str(v)))
-        for name in ("address", "province_code"):
-            cols = c.get(name)
-            if cols:
-                v, _ = _first(row, cols)
-                if v is not None:
-                    setattr(rec, name, str(v))
+        v = get("applicants")
+        if v is not None:
+            rec.applicants = list(_names(str(v)))
+        v = get("holders")
+        if v is not None:
+            rec.holders = list(_names(str(v)))
+        v = get("applicant_types")
+        if v is not None:
+            rec.applicant_types = list(_names(str(v)))
+        v = get("inventors")
+        if v is not None:
+            rec.inventors = list(_inventors(str(v)))
+        v = get("address")
+        if v is not None:
+            rec.address = str(v)
+        v = get("province_code")
+        if v is not None:
+            rec.province_code = str(v)
 
         # -- counts, family, citations, events -------------------------------------------------
-        for name in ("claim_count", "family_size", "cites_count", "cited_count",
-                     "transfer_count", "licence_count", "pledge_count"):
-            cols = c.get(name)
-            if not cols:
-                continue
+        for name, cols in self._counts:
             raw_v = None
             col = cols[0]
             for h in cols:
@@ -396,10 +422,7 @@ class RecordBuilder:
             except InvalidValue as exc:
                 warn(Issue("warning", col, str(raw_v), f"{name} dropped: {exc}"))
         for name, target in (("family", "family_ids"), ("cites", "cites"), ("cited_by", "cited_by")):
-            cols = c.get(name)
-            if not cols:
-                continue
-            v, col = _first(row, cols)
+            v = get(name)
             if v is None:
                 continue
             nums: list[str] = []
@@ -409,17 +432,20 @@ class RecordBuilder:
                 try:
                     n = normalize_pub_no(part)
                 except InvalidValue:
-                    warn(Issue("warning", col, part, f"{name} entry dropped: malformed publication number"))
+                    warn(Issue("warning", self._col(row, name), part,
+                               f"{name} entry dropped: malformed publication number"))
                     continue
                 if n and n not in nums:
                     nums.append(n)
             setattr(rec, target, nums)
-        cols = c.get("open_licence")
-        if cols:
-            v, col = _first(row, cols)
-            if v is not None:
-                try:
-                    rec.open_licence = yes_no(v)
-                except InvalidValue as exc:
-                    warn(Issue("warning", col, str(v), f"open licence dropped: {exc}"))
+        v = get("open_licence")
+        if v is not None:
+            try:
+                rec.open_licence = yes_no(v)
+            except InvalidValue as exc:
+                warn(Issue("warning", self._col(row, "open_licence"), str(v), f"open licence dropped: {exc}"))
         return rec, issues
+
+
+_DATE_FIELDS = ("app_date", "pub_date", "grant_date", "expiry_date")
+_DATE_LIST_FIELDS = ("transfer_dates", "licence_dates", "pledge_dates")

@@ -84,10 +84,10 @@ class SeiClassifier:
             for sec in {p.section for p in r.includes}:
                 self._by_section.setdefault(sec, []).append(r)
         self._code_cache: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {}
-        self._combo_cache: dict[tuple[str, ...], tuple[dict[str, list[str]], tuple]] = {}
+        self._combo_cache: dict[tuple[str, ...], tuple[dict[str, list[str]], tuple, dict[str, str]]] = {}
 
     @classmethod
-    def from_files(cls, rules_csv: Path, categories_csv: Path | None = None) -> "SeiClassifier":
+    def from_files(cls, rules_csv: Path, categories_csv: Path | None = None) -> SeiClassifier:
         rules: list[SeiRule] = []
         with rules_csv.open(encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f):
@@ -152,12 +152,13 @@ class SeiClassifier:
                         lst = plain.setdefault(sei, [])
                         if rule_id not in lst:
                             lst.append(rule_id)
-            hit = ({k: sorted(v, key=_rule_sort_key) for k, v in plain.items()}, tuple(conditional))
+            ordered = {k: sorted(v, key=_rule_sort_key) for k, v in plain.items()}
+            hit = (ordered, tuple(conditional), {k: ";".join(v) for k, v in ordered.items()})
             if len(self._combo_cache) < 200_000:
                 self._combo_cache[key] = hit
-        plain, conditional = hit
+        plain, conditional, joined = hit
         if not conditional:
-            return {k: ";".join(v) for k, v in plain.items()}
+            return dict(joined)
         found = {k: list(v) for k, v in plain.items()}
         for sei, rule_id, terms in conditional:
             if any(t in text for t in terms):

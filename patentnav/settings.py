@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     )
     reports_dir: Path | None = Field(default=None, description="default <var_dir>/reports")
     max_field_chars: int = Field(default=20_000, ge=100, description="Longer fields are rejected.")
+    ingest_workers: int = Field(
+        default=2, ge=0, le=16,
+        description="Processes that parse + normalise a large patent file (each takes every n-th chunk) "
+        "while the loading process writes; 0 = parse in the loading process.",
+    )
 
     # --- high-value criteria ------------------------------------------------------------------
     pledge_amount_threshold_wan: float = Field(

@@ -53,11 +53,23 @@ KIND_BY_KIND_CODE = {
 }
 
 
+def _quad_sums(weights: tuple[int, ...]) -> dict[str, int]:
+    return {f"{i:04d}": sum(int(d) * w for d, w in zip(f"{i:04d}", weights)) for i in range(10_000)}
+
+
+#: weighted sums of 4-digit groups: positions 1-4 and 9-12 weigh 2..5, positions 5-8 weigh 6..9
+_QUAD_A = _quad_sums(_WEIGHTS[:4])
+_QUAD_B = _quad_sums(_WEIGHTS[4:8])
+
+
 def check_digit(digits: str) -> str:
     """The CNIPA check digit of an application number's digits (8, 9 or 12 digits)."""
     if not digits.isdigit() or len(digits) not in (8, 9, 12):
         raise InvalidValue(f"application number must have 8, 9 or 12 digits, not {len(digits)}")
-    r = sum(map(mul, map(int, digits), _WEIGHTS)) % 11
+    if len(digits) == 12 and digits.isascii():
+        r = (_QUAD_A[digits[:4]] + _QUAD_B[digits[4:8]] + _QUAD_A[digits[8:]]) % 11
+    else:
+        r = sum(map(mul, map(int, digits), _WEIGHTS)) % 11
     return "X" if r == 10 else str(r)
 
 
@@ -124,8 +136,17 @@ def app_kind(app_no: str | None) -> str | None:
     return KIND_BY_TYPE_DIGIT.get(digit)
 
 
-@lru_cache(maxsize=65536)
+_CANONICAL_PUB = re.compile(r"^CN\d{6,9}[A-Z]\d?$")
+
+
 def _normalize_pub_no(raw: str) -> str:
+    if _CANONICAL_PUB.match(raw):  # fast path: already canonical
+        return raw
+    return _normalize_pub_other(raw)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_pub_other(raw: str) -> str:
     s = _PUB_CLEAN.sub("", raw).upper()
     m = _PUB_RE.match(s)
     if not m:
