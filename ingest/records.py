@@ -37,6 +37,11 @@ from ingest.normalize.numbers import (
 from ingest.normalize.status import legal_status, patent_kind, yes_no
 
 
+#: identifier fields: (record attribute, normaliser, name in the warning)
+_ID_FIELDS = (("app_no", normalize_app_no, "application number"),
+              ("pub_no", normalize_pub_no, "pub no"), ("grant_no", normalize_pub_no, "grant no"))
+
+
 @dataclass(slots=True)
 class Issue:
     """A warning or reject reason for one value of one row."""
@@ -254,24 +259,13 @@ class RecordBuilder:
 
         # -- identifiers ------------------------------------------------------------------
         id_issues: list[Issue] = []
-        v = get("app_no")
-        if v is not None:
-            try:
-                rec.app_no = normalize_app_no(v)
-            except InvalidValue as exc:
-                id_issues.append(Issue("warning", self._col(row, "app_no"), str(v), f"application number dropped: {exc}"))
-        v = get("pub_no")
-        if v is not None:
-            try:
-                rec.pub_no = normalize_pub_no(v)
-            except InvalidValue as exc:
-                id_issues.append(Issue("warning", self._col(row, "pub_no"), str(v), f"pub no dropped: {exc}"))
-        v = get("grant_no")
-        if v is not None:
-            try:
-                rec.grant_no = normalize_pub_no(v)
-            except InvalidValue as exc:
-                id_issues.append(Issue("warning", self._col(row, "grant_no"), str(v), f"grant no dropped: {exc}"))
+        for key, normalise, label in _ID_FIELDS:
+            v = get(key)
+            if v is not None:
+                try:
+                    setattr(rec, key, normalise(v))
+                except InvalidValue as exc:
+                    id_issues.append(Issue("warning", self._col(row, key), str(v), f"{label} dropped: {exc}"))
         v = get("source_id")
         if v is not None:
             rec.source_id = str(v).strip()
