@@ -54,7 +54,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from analytics.export import Table
+from analytics.facets import FacetEngine
 from analytics.navigation import (
     HOLDER_KIND_ZH,
     KIND_ZH,
@@ -74,7 +75,6 @@ from analytics.navigation import (
     plain_row,
     share,
 )
-from analytics.facets import FacetEngine
 from graph.base import GraphStore
 from patentnav.errors import InvalidInput, NotFound
 
@@ -244,13 +244,9 @@ class OrgService:
     def resolve(self, name: str) -> dict[str, Any]:
         return resolve_org(self.store, name)
 
-    def patent_ids(self, org_ids: Sequence[str]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for r in self.store.run("nav_org_patent_ids", org_ids=list(org_ids)):
-            out[r["org_id"]].append(r["id"])
-        for v in out.values():
-            v.sort()
-        return out
+    def patent_ids(self, org_id: str, timer: Timer) -> list[str]:
+        """Sorted ids of the patents ``org_id`` applied for, from the graph."""
+        return self.nav.graph_facets.org_patent_ids([org_id], timer).get(org_id, [])
 
     # -- profile -------------------------------------------------------------------------------
     def profile(self, name: str, options: LandscapeOptions | None = None, *,
@@ -260,8 +256,8 @@ class OrgService:
         if options.sections is None:
             options = LandscapeOptions(**{**options.__dict__, "sections": PROFILE_SECTIONS})
         org = self.resolve(name)
-        ids = self.patent_ids([org["id"]]).get(org["id"], [])
         timer = Timer()
+        ids = self.patent_ids(org["id"], timer)
         land = self.nav.describe_ids(ids, options, timer)
         partner_rows = [{**org_ref(r), "patents": r["patents"]} for r in timer.run(
             "nav_org_partners", lambda: self.store.run("nav_org_partners", org_id=org["id"], limit=partners))]
@@ -322,7 +318,7 @@ class OrgService:
             else:
                 engine = graph
         if ids is None:
-            ids = timer.run("nav_org_patent_ids", lambda: self.patent_ids([oid]).get(oid, []))
+            ids = self.patent_ids(oid, timer)
         notes: list[str] = []
         if not ids:
             raise NotFound(f"{org['name']} has no patents in the graph")

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from embeddings.models import Filters
 from graph.base import GraphStore
 from patentnav.errors import InvalidInput
 
@@ -60,12 +61,8 @@ def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def ids_params(store: GraphStore, name: str, ids: Sequence[str]) -> dict[str, Any]:
-    """The id-list parameter of a named query: ``$ids`` (a list), or ``$ids_text`` (the
-    ids joined by newlines) when the backend's variant of the query takes that -- the
-    embedded variants do, because LadybugDB converts a long Python list parameter far
-    more slowly than it splits one string."""
-    if any("\n" in i for i in ids):
-        raise InvalidInput("patent ids must not contain line breaks")
+    """The id-list parameter of the store's variant of query ``name``
+    (:meth:`queries.registry.NamedQuery.id_list_params`)."""
     return store.query(name).id_list_params(ids)
 
 
@@ -295,16 +292,18 @@ class IndexFacets(FacetEngine):
     def usable(searcher: HybridSearcher | None) -> bool:
         return searcher is not None and bool(getattr(searcher.catalog, "has_nav", False))
 
-    def _rows(self, ids: Sequence[str]) -> np.ndarray | None:
-        """Catalog rows of ``ids`` (sorted, unique); None if any id is not indexed."""
+    def _lookup(self, ids: Sequence[str]) -> np.ndarray | None:
+        """Catalog rows of ``ids`` in their order; None if any id is not indexed (live)."""
         cat = self.catalog
         rows = cat.ids.lookup(list(ids))
-        if len(rows) and (rows.min() < 0 or rows.max() >= cat.n_rows):
-            return None
-        rows = np.unique(rows)
-        if not cat.live[rows].all():
+        if len(rows) and (rows.min() < 0 or rows.max() >= cat.n_rows or not cat.live[rows].all()):
             return None
         return rows
+
+    def _rows(self, ids: Sequence[str]) -> np.ndarray | None:
+        """Catalog rows of ``ids``, sorted and unique; None if any id is not indexed."""
+        rows = self._lookup(ids)
+        return None if rows is None else np.unique(rows)
 
     def _mask_of(self, rows: np.ndarray) -> np.ndarray:
         m = np.zeros(self.catalog.n_rows, dtype=bool)
@@ -316,21 +315,16 @@ class IndexFacets(FacetEngine):
               ids: Sequence[str] | None = None, timer: Timer) -> list[str] | None:
         cat = self.catalog
         with self.lock.read():
-            cat.consolidate()
-            n = cat.n_rows
-            mask = cat.live[:n].copy()
-            if ipc:
-                mask &= timer.run("index_scope_ipc", lambda: cat._ipc_mask(list(ipc)))
-            if sei:
-                col = cat.multi["sei"]
-                mask &= col.rows_with(col.vocab.ids_range(sei, sei + "/"), n)
+            # the search filters mean the same as the scope queries (IPC prefixes, an SEI
+            # category with the ones below it); a chain and a chain node are a union there
+            mask = timer.run("index_scope", lambda: cat.mask(Filters(
+                ipc=tuple(ipc), sei=(sei,) if sei else ())))
             if chain or chain_node:
-                part = np.zeros(n, dtype=bool)
+                part = np.zeros_like(mask)
                 if chain:
-                    part |= cat.multi["chain"].rows_with(cat.multi["chain"].vocab.ids_exact([chain]), n)
+                    part |= cat.mask(Filters(chain=(chain,)))
                 if chain_node:
-                    col = cat.multi["chain_node"]
-                    part |= col.rows_with(col.vocab.ids_exact([chain_node]), n)
+                    part |= cat.mask(Filters(chain_node=(chain_node,)))
                 mask &= part
             if ids is not None:
                 rows = self._rows(ids)
@@ -342,8 +336,8 @@ class IndexFacets(FacetEngine):
     def apply_filters(self, ids: Sequence[str], filters: Any, timer: Timer) -> list[str] | None:
         cat = self.catalog
         with self.lock.read():
-            rows = cat.ids.lookup(list(ids))
-            if len(rows) and (rows.min() < 0 or rows.max() >= cat.n_rows):
+            rows = self._lookup(ids)
+            if rows is None:
                 return None
             mask = timer.run("index_filter", lambda: cat.mask(filters.to_search_filters()))
             return [i for i, r in zip(ids, rows) if mask[r]]
@@ -372,15 +366,8 @@ class IndexFacets(FacetEngine):
                 rows = self._org_rows(oid)
                 if not len(rows):
                     continue
-                sel = _IndexSelection(self, rows, Timer())
-                counts = sel.group_counts() if level != "subclass" else None
-                if counts is None:
-                    c = sel._counts("ipc_subclass")
-                    vals = self.catalog.multi["ipc_subclass"].vocab.values
-                    mix = {vals[i]: int(c[i]) for i in np.flatnonzero(c)}
-                else:
-                    names = self.group_names()
-                    mix = {names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+                counts, names = _IndexSelection(self, rows, Timer()).code_counts(level)
+                mix = {names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
                 if mix:
                     out[oid] = mix
             return out
@@ -391,13 +378,10 @@ class IndexFacets(FacetEngine):
 
     def competitor_candidates(self, subclasses: Sequence[str], exclude: Sequence[str],
                               limit: int, timer: Timer) -> dict[str, int]:
-        from embeddings.catalog import _top
-
         def run() -> dict[str, int]:
             cat = self.catalog
             n = cat.n_rows
-            col = cat.multi["ipc_subclass"]
-            mask = col.rows_with(col.vocab.ids_exact(list(subclasses)), n) & cat.live[:n]
+            mask = cat.mask(Filters(ipc=tuple(subclasses)))
             sel = np.flatnonzero(mask)
             holders = cat.multi["holder"]
             counts = holders.counts(mask, sel, len(sel), cat.live[:n]).copy()
@@ -405,7 +389,7 @@ class IndexFacets(FacetEngine):
                 vid = holders.vocab.index.get(oid)
                 if vid is not None:
                     counts[vid] = 0
-            return {str(k): c for k, c in _top(counts, holders.vocab.values, limit)}
+            return dict(ranked(counts, holders.vocab.values, limit))
 
         with self.lock.read():
             self.catalog.consolidate()
@@ -439,23 +423,18 @@ class IndexFacets(FacetEngine):
             self._luts[key] = lut
         return lut
 
-    def group_lut(self) -> np.ndarray:
-        """IPC code vocabulary id -> main-group vocabulary id (``H01M4/36`` -> ``H01M4/00``),
-        -1 for codes without a group; the group names are in ``self._groups``."""
+    def group_lut(self) -> tuple[np.ndarray, list[str]]:
+        """(IPC code vocabulary id -> main-group id, the main groups): ``H01M4/36`` ->
+        ``H01M4/00``, -1 for codes without a group (cached per vocabulary size)."""
         voc = self.catalog.multi["ipc"].vocab.values
         key = ("group", len(voc), "")
-        lut = self._luts.get(key)
-        if lut is None:
+        cached = self._luts.get(key)
+        if cached is None:
             names: dict[str, int] = {}
             lut = np.array([names.setdefault(v.split("/", 1)[0] + "/00", len(names)) if "/" in v else -1
                             for v in voc] + [-1], dtype=np.int64)
-            self._luts[key] = lut
-            self._luts[("group_names", len(voc), "")] = list(names)
-        return lut
-
-    def group_names(self) -> list[str]:
-        self.group_lut()
-        return self._luts[("group_names", len(self.catalog.multi["ipc"].vocab.values), "")]
+            cached = self._luts[key] = (lut, list(names))
+        return cached
 
 
 class _IndexSelection(Selection):
@@ -576,9 +555,7 @@ class _IndexSelection(Selection):
         return self._timed("regions", run)
 
     def _top(self, field: str, limit: int) -> list[tuple[str, int]]:
-        from embeddings.catalog import _top
-
-        return [(str(v), c) for v, c in _top(self._counts(field), self.cat.multi[field].vocab.values, limit)]
+        return ranked(self._counts(field), self.cat.multi[field].vocab.values, limit)
 
     def holders(self, limit: int) -> list[dict[str, Any]]:
         top = self._timed("holders", lambda: self._top("holder", limit))
@@ -597,30 +574,29 @@ class _IndexSelection(Selection):
         return [{"code": k, "title": titles.get(k, {}).get("title"),
                  "title_zh": titles.get(k, {}).get("title_zh"), "patents": c} for k, c in top]
 
-    def ipc_subclasses(self, limit: int) -> list[dict[str, Any]]:
-        return self._with_titles(self._timed("ipc_subclasses", lambda: self._top("ipc_subclass", limit)))
-
-    def group_counts(self) -> np.ndarray:
-        """Patents of the selection per IPC main group (indexed like ``group_names``)."""
+    def code_counts(self, level: str) -> tuple[np.ndarray, Sequence[str]]:
+        """(patents of the selection per IPC code, the codes): subclasses for
+        ``level="subclass"``, else main groups (a patent counts once per group)."""
+        if level == "subclass":
+            return self._counts("ipc_subclass"), self.cat.multi["ipc_subclass"].vocab.values
         from embeddings.catalog import _gather_index
 
         col = self.cat.multi["ipc"]
-        lut = self.engine.group_lut()
-        names = self.engine.group_names()
+        lut, names = self.engine.group_lut()
         lens = np.diff(col.indptr)[self.rows]
         groups = lut[col.values[_gather_index(col.indptr[self.rows], lens)]]
         pos = np.repeat(np.arange(self.n, dtype=np.int64), lens)
         keep = groups >= 0
         pairs = np.unique(pos[keep] * (len(names) + 1) + groups[keep])
-        return np.bincount(pairs % (len(names) + 1), minlength=len(names))
+        return np.bincount(pairs % (len(names) + 1), minlength=len(names)), names
+
+    def ipc_subclasses(self, limit: int) -> list[dict[str, Any]]:
+        return self._with_titles(self._timed(
+            "ipc_subclasses", lambda: ranked(*self.code_counts("subclass"), limit)))
 
     def ipc_groups(self, limit: int) -> list[dict[str, Any]]:
-        def run() -> list[tuple[str, int]]:
-            from embeddings.catalog import _top
-
-            return [(str(v), c) for v, c in _top(self.group_counts(), self.engine.group_names(), limit)]
-
-        return self._with_titles(self._timed("ipc_groups", run))
+        return self._with_titles(self._timed(
+            "ipc_groups", lambda: ranked(*self.code_counts("main_group"), limit)))
 
     def inventors(self, limit: int) -> list[dict[str, Any]]:
         top = self._timed("inventors", lambda: self._top("inventor", limit))
@@ -643,6 +619,14 @@ class _IndexSelection(Selection):
         cards = self._cards("nav_patent_cards", "ids", ids)
         return [{k: cards[i].get(k) for k in ("id", "pub_no", "title", "app_year", "kind", "cited_count")}
                 for i in ids if i in cards]
+
+
+def ranked(counts: np.ndarray, labels: Sequence[Any], limit: int) -> list[tuple[str, int]]:
+    """The ``limit`` labels with the highest non-zero counts, ties by label (the order of
+    the named queries' ``ORDER BY patents DESC, id``)."""
+    from embeddings.catalog import _top
+
+    return [(str(v), c) for v, c in _top(counts, labels, limit)]
 
 
 def choose_engine(engine: str, store: GraphStore, searcher: HybridSearcher | None) -> FacetEngine:

@@ -448,26 +448,8 @@ class EmbeddedStore(GraphStore):
 
     def _node_table(self, nt: NodeType, rows: Sequence[Row]) -> pa.Table:
         keys = check_keys(nt.label, nt.prop_names, rows)
-        if nt.key not in keys:
-            raise SchemaError(f"{nt.label} rows need {nt.key!r}")
         plain = _all_dicts(rows)
-        arrays, names = [], []
-        for name, db_type in self._table_columns(nt.label):
-            prop_type = nt.prop_type(name) if name in nt.prop_names else _schema_type(db_type)
-            arrow_type = ARROW_TYPES[prop_type]
-            if name in keys:
-                values = _column(rows, name, plain)
-                if name == nt.key:
-                    arrays.append(_key_array(nt.label, name, values))
-                    names.append(name)
-                    continue
-                if prop_type in _PYTHON_CHECKED:
-                    check_column(nt.label, name, prop_type, values)
-                arrays.append(_to_arrow(nt.label, name, values, arrow_type))
-            else:
-                arrays.append(pa.nulls(len(rows), arrow_type))
-            names.append(name)
-        return pa.Table.from_arrays(arrays, names=names)
+        return self._node_table_from_columns(nt, {k: _column(rows, k, plain) for k in keys})
 
     def _upsert_node_chunk(self, nt: NodeType, chunk: tuple[pa.Table, int]) -> int:
         table, n_rows = chunk
@@ -746,25 +728,7 @@ class EmbeddedStore(GraphStore):
     def _rel_table(self, rt: RelType, rows: Sequence[Row]) -> pa.Table:
         keys = check_keys(rt.type, (*REL_KEYS, *rt.prop_names), rows)
         plain = _all_dicts(rows)
-        arrays, names = [], []
-        for k in REL_KEYS:
-            if k not in keys:
-                raise SchemaError(f"{rt.type} rows need {k!r}")
-            arrays.append(_key_array(rt.type, k, _column(rows, k, plain)))
-            names.append(k)
-        types = {p.name: p.type for p in rt.props}
-        for name, db_type in self._table_columns(rt.type):
-            prop_type = types.get(name) or _schema_type(db_type)
-            arrow_type = ARROW_TYPES[prop_type]
-            if name in keys:
-                values = _column(rows, name, plain)
-                if prop_type in _PYTHON_CHECKED:
-                    check_column(rt.type, name, prop_type, values)
-                arrays.append(_to_arrow(rt.type, name, values, arrow_type))
-            else:
-                arrays.append(pa.nulls(len(rows), arrow_type))
-            names.append(name)
-        return pa.Table.from_arrays(arrays, names=names)
+        return self._rel_table_from_columns(rt, {k: _column(rows, k, plain) for k in keys})
 
     def _upsert_rel_chunk(self, rt: RelType, s: str, d: str, table: pa.Table, call: _RelCall) -> int:
         props = [c for c in table.column_names if c not in REL_KEYS]

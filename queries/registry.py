@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from patentnav.errors import QueryError
+from patentnav.errors import InvalidInput, QueryError
 
 QUERIES_DIR = Path(__file__).resolve().parent
 DIALECTS = ("embedded", "neo4j")
@@ -36,7 +36,7 @@ class NamedQuery:
         more slowly than it splits one string, and ``IN $ids`` scans every node."""
         if "ids_text" in self.parameters:
             if any("\n" in i for i in ids):
-                raise QueryError("ids must not contain line breaks")
+                raise InvalidInput("ids must not contain line breaks")
             return {"ids_text": "\n".join(ids)}
         return {"ids": list(ids)}
 
