@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from analytics.classify import ClassifyService
 from analytics.patents import PatentService
@@ -28,6 +28,7 @@ from graph.base import GraphStore
 from patentnav.errors import ConfigError
 from patentnav.settings import Settings
 from search_api.context import AppContext
+from search_api.models.common import ExportFormat
 
 
 def get_context(request: Request) -> AppContext:
@@ -87,3 +88,8 @@ SearchServiceDep = Annotated[SearchService, Depends(get_search_service)]
 PatentServiceDep = Annotated[PatentService, Depends(get_patent_service)]
 SimilarServiceDep = Annotated[PatentService, Depends(get_similar_service)]
 ClassifyServiceDep = Annotated[ClassifyService, Depends(get_classify_service)]
+
+
+#: ``format`` / ``table`` query parameters of the endpoints that export tables
+FormatQuery = Annotated[ExportFormat, Query(description="json | csv | xlsx.")]
+TableQuery = Annotated[str | None, Query(description="With csv/xlsx: only this table.")]

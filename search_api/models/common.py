@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: the formats every table-producing endpoint answers in
+ExportFormat = Literal["json", "csv", "xlsx"]
 
 
 class ErrorInfo(BaseModel):

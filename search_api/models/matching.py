@@ -6,13 +6,13 @@ top-level fields are typed.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from search_api.models.common import ExportFormat  # noqa: F401  (re-exported)
 from search_api.models.search import (
     HolderKind,
     PatentKind,
@@ -26,7 +26,6 @@ CHAIN_PATTERN = r"^[\w.:/\-]{1,64}$"
 
 Criterion = Literal["sei", "overseas_family", "maintained_10y", "pledge", "award"]
 HvState = Literal["true", "false", "unknown", "any"]
-ExportFormat = Literal["json", "csv", "xlsx"]
 GroupBy = Literal["holder_kind", "qualification", "district", "chain", "chain_node", "sei",
                   "sei_l1"]
 RankBy = Literal["patents", "hv"]

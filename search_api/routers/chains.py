@@ -12,9 +12,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from analytics.chains import ChainOptions, ChainService
-from search_api.deps import ContextDep
+from search_api.deps import ContextDep, FormatQuery, TableQuery
 from search_api.models.common import COMMON_RESPONSES, ErrorResponse
-from search_api.routers.navigation import ExportFormat, export_reply
+from search_api.routers.navigation import export_reply
 
 router = APIRouter(prefix="/chains", tags=["chains"])
 
@@ -138,12 +138,10 @@ def options(window: int, as_of: int | None, holders: int, candidates: int,
 Window = Annotated[int, Query(ge=1, le=10, description="Growth window in years.")]
 AsOf = Annotated[int | None, Query(ge=1900, le=2100, description="Last year of the recent window "
                                                                  "(default: latest in the chain).")]
-Format = Annotated[ExportFormat, Query(description="json | csv | xlsx.")]
-TableQ = Annotated[str | None, Query(description="With csv/xlsx: only this table.")]
 
 
 @router.get("", response_model=ChainList, responses=RESPONSES, summary="Industry chains · 产业链列表")
-def list_chains(context: ContextDep, format: Format = "json", table: TableQ = None) -> Any:
+def list_chains(context: ContextDep, format: FormatQuery = "json", table: TableQuery = None) -> Any:
     """Every chain of the catalogue with its segment and patent counts."""
     service = ChainService(context.require_store())
     rows = service.list_chains()
@@ -157,7 +155,7 @@ def list_chains(context: ContextDep, format: Format = "json", table: TableQ = No
 def chain_map(
     context: ContextDep, chain_id: ChainPath, window: Window = 3, as_of: AsOf = None,
     holders: Annotated[int, Query(ge=0, le=50, description="Leading local holders per segment.")] = 5,
-    format: Format = "json", table: TableQ = None,
+    format: FormatQuery = "json", table: TableQuery = None,
 ) -> Any:
     """Per segment (upstream / midstream / downstream): patents, Chongqing patents and
     national share, recent-vs-earlier growth locally and elsewhere, leading local holders."""
@@ -176,7 +174,7 @@ def chain_gaps(
     min_patents: Annotated[int, Query(ge=1, le=10_000, description=(
         "Segments with fewer region-known patents are not assessed."))] = 5,
     candidates: Annotated[int, Query(ge=0, le=50, description="Candidate institutions per segment.")] = 10,
-    format: Format = "json", table: TableQ = None,
+    format: FormatQuery = "json", table: TableQuery = None,
 ) -> Any:
     """Segments ranked by 技术短板 score (local share relative to the overall local share),
     weak ones flagged, with universities / institutes (local first) that hold relevant

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from analytics.indicators import indicators, indicators_table, load_denominators
 from patentnav.settings import Settings
-from search_api.deps import SettingsDep, StoreDep
+from search_api.deps import FormatQuery, SettingsDep, StoreDep
 from search_api.models.common import COMMON_RESPONSES
-from search_api.models.matching import CountKind, ExportFormat, GroupBy, IndicatorsResponse
+from search_api.models.matching import CountKind, GroupBy, IndicatorsResponse
 from search_api.models.search import PatentStatus
 from search_api.routers.navigation import export_reply
 
@@ -41,7 +41,7 @@ def get_indicators(
                                       description="Denominator year (default latest).")] = None,
     kind: Annotated[CountKind, Query(description=(
         "Patent kind counted (default invention; any = every kind)."))] = "invention",
-    format: Annotated[ExportFormat, Query(description="json | csv | xlsx.")] = "json",
+    format: FormatQuery = "json",
 ) -> Any:
     """Counts of valid invention patents and high-value ones (and hv-unknown) by group;
     per-10k-population / per-100M-CNY R&D / per-100M-CNY GDP ratios where the

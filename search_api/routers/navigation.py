@@ -30,7 +30,7 @@ from analytics.navigation import (
     Topic,
 )
 from patentnav.errors import EncoderUnavailable, IndexNotBuilt
-from search_api.deps import ContextDep
+from search_api.deps import ContextDep, FormatQuery, TableQuery
 from search_api.errors import as_request_error
 from search_api.models.common import COMMON_RESPONSES, ErrorResponse, FacetBucket
 from search_api.models.search import HolderKind, PatentKind, PatentStatus, split_csv
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/navigation", tags=["navigation"])
 
-ExportFormat = Literal["json", "csv", "xlsx"]
 GroupByKey = Literal[tuple(GROUP_BY)]  # type: ignore[valid-type]
 SectionName = Literal[SECTIONS]  # type: ignore[valid-type]
 
@@ -344,8 +343,8 @@ def landscape_get(
     n_clusters: Annotated[int | None, Query(description="k of k-means (default auto).")] = None,
     sections: Annotated[list[str] | None, Query(description=f"Only these sections: {', '.join(SECTIONS)}.")] = None,
     group_by: Annotated[str | None, Query(description=f"One distribution only: {', '.join(GROUP_BY)}.")] = None,
-    format: Annotated[ExportFormat, Query(description="json | csv | xlsx.")] = "json",
-    table: Annotated[str | None, Query(description="With csv/xlsx: only this table.")] = None,
+    format: FormatQuery = "json",
+    table: TableQuery = None,
 ) -> Any:
     """Landscape of a topic: yearly trend, holders, holder kinds, IPC distribution,
     regions, legal status, inventors, sub-topic clusters, most-cited patents and
@@ -378,11 +377,11 @@ def landscape_post(
         "group_by": {"summary": "One distribution · 单一分布",
                      "value": {"sei": "4", "group_by": "ipc_subclass"}},
     })],
-    format: Annotated[ExportFormat, Query(description="json | csv | xlsx.")] = "json",
-    table: Annotated[str | None, Query(description="With csv/xlsx: only this table.")] = None,
+    format: FormatQuery = "json",
+    table: TableQuery = None,
 ) -> Any:
     """The same landscape with a JSON body (filters nested under `filters`)."""
     return landscape_reply(get_navigation_service(context), request, format, table)
 
 
-__all__ = ["ExportFormat", "NavFiltersModel", "export_reply", "optional_searcher", "router"]
+__all__ = ["NavFiltersModel", "export_reply", "optional_searcher", "router"]

@@ -14,14 +14,13 @@ from pydantic import BaseModel, Field
 
 from analytics.competitors import OrgService
 from analytics.navigation import LandscapeOptions
-from search_api.deps import ContextDep
+from search_api.deps import ContextDep, FormatQuery, TableQuery
 from search_api.models.common import COMMON_RESPONSES, ErrorResponse
 from search_api.models.search import split_csv
 from search_api.routers.navigation import (
     CitedRow,
     ClusterRow,
     Coverage,
-    ExportFormat,
     InventorRow,
     IpcRow,
     RegionRow,
@@ -194,8 +193,8 @@ def compare(
     context: ContextDep,
     names: Annotated[list[str], Query(description="2-10 organisation names, comma-separated or repeated.",
                                       examples=["重庆大学,重庆邮电大学"])],
-    format: Annotated[ExportFormat, Query(description="json | csv | xlsx.")] = "json",
-    table: Annotated[str | None, Query(description="With csv/xlsx: only this table.")] = None,
+    format: FormatQuery = "json",
+    table: TableQuery = None,
 ) -> Any:
     """Counts by kind, valid share, grants, trend, IPC mix and pairwise IPC similarity,
     citations given / received."""
@@ -213,8 +212,8 @@ def profile(
     limit: Annotated[int, Query(ge=1, le=500, description="Rows of each top-N table.")] = 20,
     clusters: Annotated[bool, Query(description="Compute topic clusters (needs the index).")] = True,
     partners: Annotated[int, Query(ge=0, le=500, description="Co-applicants listed.")] = 20,
-    format: Annotated[ExportFormat, Query(description="json | csv | xlsx.")] = "json",
-    table: Annotated[str | None, Query(description="With csv/xlsx: only this table.")] = None,
+    format: FormatQuery = "json",
+    table: TableQuery = None,
 ) -> Any:
     """IPC mix, topic clusters, trend, partners (co-applicants) and citations of the
     patents an organisation applied for."""
@@ -237,8 +236,8 @@ def competitors(
         description="IPC level of the count vectors.")] = "subclass",
     w_ipc: Annotated[float, Query(ge=0, le=1, description="Weight of the IPC cosine.")] = 0.5,
     w_emb: Annotated[float, Query(ge=0, le=1, description="Weight of the centroid cosine.")] = 0.5,
-    format: Annotated[ExportFormat, Query(description="json | csv | xlsx.")] = "json",
-    table: Annotated[str | None, Query(description="With csv/xlsx: only this table.")] = None,
+    format: FormatQuery = "json",
+    table: TableQuery = None,
 ) -> Any:
     """Organisations ranked by technology overlap (IPC-count cosine and embedding-centroid
     cosine), each with the shared IPC codes and similarities that explain it."""

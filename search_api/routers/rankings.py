@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from analytics.indicators import rank_holders, rank_inventors, ranking_table
-from search_api.deps import StoreDep
+from search_api.deps import FormatQuery, StoreDep
 from search_api.models.common import COMMON_RESPONSES
-from search_api.models.matching import CountKind, ExportFormat, RankBy, RankingResponse
+from search_api.models.matching import CountKind, RankBy, RankingResponse
 from search_api.models.search import HolderKind, PatentStatus
 from search_api.routers.navigation import export_reply
 
@@ -19,7 +19,6 @@ _BY = Query(description="patents = valid invention patents; hv = high-value ones
 _LIMIT = Query(ge=1, le=10000, description="Length of the list (百强榜 = 100).")
 _REGION = Query(pattern=r"^\d{6}$", description="Scope: first applicant's region (500000).")
 _STATUS = Query(description="Statuses counted (default valid).")
-_FORMAT = Query(description="json | csv | xlsx.")
 _KIND = Query(description="Patent kind counted (default invention; any = every kind).")
 
 
@@ -33,7 +32,7 @@ def holders(
     holder_kind: Annotated[HolderKind | None, Query(description="Only this kind.")] = None,
     status: Annotated[list[PatentStatus] | None, _STATUS] = None,
     kind: Annotated[CountKind, _KIND] = "invention",
-    format: Annotated[ExportFormat, _FORMAT] = "json",
+    format: FormatQuery = "json",
 ) -> Any:
     """Holders (current holder, else applicants) ranked; equal counts share a rank."""
     result = rank_holders(store, by=by, limit=limit, region=region, holder_kind=holder_kind,
@@ -52,7 +51,7 @@ def inventors(
     region: Annotated[str | None, _REGION] = None,
     status: Annotated[list[PatentStatus] | None, _STATUS] = None,
     kind: Annotated[CountKind, _KIND] = "invention",
-    format: Annotated[ExportFormat, _FORMAT] = "json",
+    format: FormatQuery = "json",
 ) -> Any:
     """Inventors (a name within an organisation) ranked; equal counts share a rank."""
     result = rank_inventors(store, by=by, limit=limit, region=region, statuses=status,
