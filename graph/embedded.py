@@ -700,12 +700,17 @@ class EmbeddedStore(GraphStore):
     def _with_endpoints(self, rt: RelType, s: str, d: str, table: pa.Table) -> pa.Table:
         """The rows of ``table`` whose src and dst nodes exist."""
         if s == d:
-            found = self._existing_ids(s, self.schema.node(s).key, pc.unique(
-                pa.chunked_array(table["src"].chunks + table["dst"].chunks)))
+            wanted = pc.unique(pa.chunked_array(table["src"].chunks + table["dst"].chunks))
+            found = self._existing_ids(s, self.schema.node(s).key, wanted)
+            if len(found) == len(wanted):  # every endpoint exists (the usual case)
+                return table
             ok = pc.and_(pc.is_in(table["src"], value_set=found), pc.is_in(table["dst"], value_set=found))
         else:
-            found_src = self._existing_ids(s, self.schema.node(s).key, pc.unique(table["src"]))
-            found_dst = self._existing_ids(d, self.schema.node(d).key, pc.unique(table["dst"]))
+            wanted_src, wanted_dst = pc.unique(table["src"]), pc.unique(table["dst"])
+            found_src = self._existing_ids(s, self.schema.node(s).key, wanted_src)
+            found_dst = self._existing_ids(d, self.schema.node(d).key, wanted_dst)
+            if len(found_src) == len(wanted_src) and len(found_dst) == len(wanted_dst):
+                return table
             ok = pc.and_(pc.is_in(table["src"], value_set=found_src),
                          pc.is_in(table["dst"], value_set=found_dst))
         if pc.all(ok).as_py():

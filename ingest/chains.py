@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +71,8 @@ class ChainCatalogue:
             if n.position not in POSITIONS:
                 raise IngestError(f"chain node {n.node_id}: position must be one of {POSITIONS}")
         self._code_cache: dict[str, tuple[str, ...]] = {}
+        #: chain nodes of a combination of codes (by their display forms)
+        self._combo_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
         kw_nodes: dict[str, list[str]] = {}
         for n in nodes:
             for k in n.keywords:
@@ -115,11 +118,21 @@ class ChainCatalogue:
             self._code_cache[code.display] = hit
         return hit
 
-    def classify(self, codes: list[IpcCode], text: str = "") -> dict[str, tuple[float, str]]:
-        """node_id -> (score, via) for a patent's IPC codes and text."""
-        by_ipc: set[str] = set()
-        for c in codes:
-            by_ipc.update(self._nodes_for_code(c))
+    def classify(self, codes: Sequence[IpcCode], text: str = "", *, key: tuple[str, ...] | None = None
+                 ) -> dict[str, tuple[float, str]]:
+        """node_id -> (score, via) for a patent's IPC codes and text, in node id order;
+        ``key``: the codes' display forms when the caller has them (the IPC side is then
+        cached by it)."""
+        by_ipc = self._combo_cache.get(key) if key is not None else None
+        if by_ipc is None:
+            found: set[str] = set()
+            for c in codes:
+                found.update(self._nodes_for_code(c))
+            by_ipc = tuple(sorted(found))
+            if key is not None:
+                if len(self._combo_cache) > 200_000:
+                    self._combo_cache.clear()
+                self._combo_cache[key] = by_ipc
         by_kw: set[str] = set()
         if text:
             low = text.lower()
@@ -130,11 +143,10 @@ class ChainCatalogue:
         if not by_kw:
             return dict.fromkeys(by_ipc, _VIA_IPC)
         if not by_ipc:
-            return dict.fromkeys(by_kw, _VIA_KEYWORD)
-        out = dict.fromkeys(by_ipc - by_kw, _VIA_IPC)
-        out.update(dict.fromkeys(by_kw - by_ipc, _VIA_KEYWORD))
-        out.update(dict.fromkeys(by_ipc & by_kw, _VIA_BOTH))
-        return out
+            return dict.fromkeys(sorted(by_kw), _VIA_KEYWORD)
+        ipc = set(by_ipc)
+        return {node: (_VIA_BOTH if node in by_kw else _VIA_IPC) if node in ipc else _VIA_KEYWORD
+                for node in sorted(ipc | by_kw)}
 
     # -- graph rows -------------------------------------------------------------------------
     def chain_rows(self) -> list[dict]:

@@ -99,6 +99,8 @@ _LISTS = ("family_ids", "cpc_codes", "cites", "cited_by", "transfer_dates", "lic
 DEFAULT_CHUNK_ROWS = 50_000
 #: new patents gathered before their nodes and relationships are inserted
 DEFAULT_COMMIT_ROWS = 500_000
+#: the inserted nodes
+_NODE_INSERTS = ("Patent", "Inventor")
 #: processes parsing a large file (each prepares every n-th chunk)
 DEFAULT_WORKERS = 2
 #: files smaller than this are parsed in the loading process (a worker costs ~1 s to start)
@@ -477,6 +479,15 @@ class IngestSession:
         sids = rows["source_id"].to_pylist()
         fast = chunk.fast
         known, by_app, by_pub, app_of = self.known, self.by_app, self.by_pub, self.app_of
+        if self._all_new(keys, apps, pubs, grants):
+            # the usual case, decided by set operations: what the loop below would do
+            fast.update(zip(keys, range(n)))
+            known.update(keys)
+            by_app.update((a, k) for a, k in zip(apps, keys) if a)
+            app_of.update((k, a) for a, k in zip(apps, keys) if a)
+            by_pub.update((p, k) for p, k in zip(pubs, keys) if p)
+            by_pub.update((g, k) for g, k in zip(grants, keys) if g)
+            return n, 0
         loaded = merged = 0
         for i in range(n):
             # IngestSession._resolve_keys, inlined (publication numbers as their bases)
@@ -522,6 +533,28 @@ class IngestSession:
             else:
                 merged += 1
         return loaded, merged
+
+    def _all_new(self, keys: list[str], apps: list[str | None], pubs: list[str | None],
+                 grants: list[str | None]) -> bool:
+        """True when no row of a chunk names a known patent nor repeats another row's
+        key, application number or publication serial (every row is then a new patent,
+        keyed by its own key)."""
+        if len(set(keys)) != len(keys) or not self.known.isdisjoint(keys):
+            return False
+        app_set = {a for a in apps if a}
+        if len(app_set) != sum(1 for a in apps if a) or not app_set.isdisjoint(self.by_app):
+            return False
+        # a row's publication and grant share their serial; two rows must not
+        serials: set[str] = set()
+        count = 0
+        for p, g in zip(pubs, grants):
+            if p:
+                serials.add(p)
+                count += 1
+            if g and g != p:
+                serials.add(g)
+                count += 1
+        return len(serials) == count and serials.isdisjoint(self.by_pub)
 
     def _record(self, chunk: _Chunk, i: int) -> PatentRecord:
         """Row ``i`` of a chunk as a PatentRecord (for the merge path)."""
@@ -714,7 +747,8 @@ class IngestSession:
                     fresh.append(self._resolve_record(pid, pending[pid], None, canon))
                 at += 1
 
-        fast_cols = self._resolve_new(chunk, new_rows, resolve_queued) if new_rows is not None else None
+        fast_cols = (self._resolve_new(chunk, new_rows, resolve_queued if queue else None)
+                     if new_rows is not None else None)
         resolve_queued(None)
 
         inventors, affiliations = self._new_inventors, self._new_affiliations
@@ -763,11 +797,12 @@ class IngestSession:
                  "(%d known patents)", len(fast) + len(fresh), len(merged), len(fresh),
                  time.perf_counter() - t0, len(self.known))
 
-    def _resolve_new(self, chunk: _Chunk, t: pa.Table, resolve_queued: Callable[[int | None], None]
+    def _resolve_new(self, chunk: _Chunk, t: pa.Table, resolve_queued: Callable[[int | None], None] | None
                      ) -> dict[str, Any]:
         """Node and relationship columns of a chunk's new patents (rows ``t``): their
         organisations are touched in row order (``resolve_queued(row)`` first resolves
-        the merge-path records queued before that row), new inventors and IPC codes found."""
+        the merge-path records queued before that row; None: there are none), new
+        inventors and IPC codes found."""
         # organisations: touches of these rows, in order; the region of a patent without
         # an address region is its first organisation's, as it stands after the touches
         touches = chunk.touches
@@ -786,7 +821,8 @@ class IngestSession:
         orgs = self.orgs
         ti, n_t = 0, len(t_row)
         for k, r in enumerate(rows):
-            resolve_queued(r)
+            if resolve_queued is not None:
+                resolve_queued(r)
             while ti < n_t and t_row[ti] < r:
                 ti += 1
             while ti < n_t and t_row[ti] == r:
@@ -877,10 +913,9 @@ class IngestSession:
     def _commit(self) -> None:
         """Insert the gathered nodes (patents, inventors), then the relationships."""
         gathered, self._gathered, self._gathered_patents = self._gathered, {}, 0
-        order = [n for n in ("Patent", "Inventor") if n in gathered] + \
-                [n for n in gathered if n not in ("Patent", "Inventor")]
+        order = [n for n in _NODE_INSERTS if n in gathered] + [n for n in gathered if n not in _NODE_INSERTS]
         for name in order:
-            insert = self._insert_nodes if name in ("Patent", "Inventor") else self._insert_rels
+            insert = self._insert_nodes if name in _NODE_INSERTS else self._insert_rels
             run: list[pa.Table] = []  # consecutive Arrow parts go in one insert, order is kept
             for part in [*gathered[name], None]:
                 if isinstance(part, pa.Table):

@@ -20,7 +20,14 @@ loader (:mod:`ingest.patents`) merges and writes the previous chunk. A
 :func:`prepare_file` yields the chunks in the calling process; :func:`prepare_in_workers`
 runs the same generator in worker processes (``python -m ingest.prepare``; each prepares
 every n-th chunk) and passes the chunks back, in file order, as Arrow IPC streams
-through pipes.
+through pipes. A UTF-8 / GB18030 CSV is first cut into byte spans of about
+``chunk_rows`` lines (:func:`ingest.readers.csv_spans`); a chunk is then one span and
+each worker reads and parses only its own spans. Should a span not end on a record
+boundary (:class:`~ingest.readers.SpanMisaligned`: a stray quote misled the split), its
+chunk is dropped and the loading process reads the file on from that span's start, in
+chunks of ``chunk_rows`` rows; the rows, counts and issues are the same either way, only
+the chunk boundaries differ. Other files are read whole by every worker, each passing
+over the other workers' chunks.
 """
 
 from __future__ import annotations
@@ -35,18 +42,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import accumulate, chain, islice
-from operator import attrgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
 
 from ingest.chains import ChainCatalogue
+from ingest.columns import ColumnBuilder, record_values
 from ingest.headers import HeaderMap
 from ingest.normalize.ipc import IpcCode, split_ipc
 from ingest.normalize.names import APPLICANT_TYPE_KINDS, normalize_org_name
 from ingest.normalize.regions import RegionTable
-from ingest.readers import BadRow, open_table
+from ingest.readers import (
+    BadRow,
+    Span,
+    SpanMisaligned,
+    csv_spans,
+    open_span,
+    open_table,
+)
 from ingest.records import PatentRecord, RecordBuilder
 from ingest.sei import SeiClassifier
 from patentnav.errors import IngestError
@@ -123,36 +138,52 @@ def subclass_code(sub: str) -> IpcCode | None:
 
 
 def patent_events(pid: str, rec: PatentRecord) -> list[dict[str, Any]]:
+    """Event node rows of a patent (see :func:`event_rows`)."""
+    return event_rows(pid, rec.transfer_dates, rec.licence_dates, rec.pledge_dates, rec.transfer_count,
+                      rec.licence_count, rec.pledge_count, rec.open_licence)
+
+
+def event_rows(pid: str, transfer_dates: Sequence[date], licence_dates: Sequence[date],
+               pledge_dates: Sequence[date], transfer_count: int | None, licence_count: int | None,
+               pledge_count: int | None, open_licence: bool | None) -> list[dict[str, Any]]:
     """Event node rows of a patent: dated transfers / licences / pledges, undated ones
     counted but not listed (``#k``), an open licence."""
     events: list[dict[str, Any]] = []
-    for kind, dates_attr, count_attr in _EVENT_KINDS:
-        dates = sorted(getattr(rec, dates_attr))
+    for (kind, _, count_attr), dates, count in zip(_EVENT_KINDS, (transfer_dates, licence_dates, pledge_dates),
+                                                    (transfer_count, licence_count, pledge_count)):
+        dates = sorted(dates)
         for d in dates:
             events.append({"id": f"{pid}|{kind}|{d.isoformat()}", "kind": kind, "date": d,
                            "amount_wan": None, "counterparty": None, "raw": None})
-        count = getattr(rec, count_attr) or 0
+        count = count or 0
         for k in range(len(dates), count):
             events.append({"id": f"{pid}|{kind}|#{k + 1}", "kind": kind, "date": None,
                            "amount_wan": None, "counterparty": None, "raw": f"{count_attr}={count}"})
-    if rec.open_licence:
+    if open_licence:
         events.append({"id": f"{pid}|open_licence", "kind": "open_licence", "date": None,
                        "amount_wan": None, "counterparty": None, "raw": None})
     return events
+
+
+def ipc_subclasses(codes: Sequence[IpcCode], cpc_codes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(IPC subclasses of a patent -- of its IPC codes, then of its CPC codes --, the CPC
+    codes' subclasses)."""
+    subclasses: list[str] = []
+    for c in codes:
+        if c.subclass and c.subclass not in subclasses:
+            subclasses.append(c.subclass)
+    cpc_sub = [x for x in map(cpc_subclass, cpc_codes) if x] if cpc_codes else []
+    for s in cpc_sub:
+        if s not in subclasses:
+            subclasses.append(s)
+    return subclasses, cpc_sub
 
 
 def classify(rec: PatentRecord, sei: SeiClassifier | None, chains: ChainCatalogue | None
              ) -> tuple[list[str], dict[str, str], dict[str, tuple[float, str]]]:
     """(IPC subclasses, SEI code -> rules, chain node -> (score, via)) of a record."""
     codes = rec.ipc
-    subclasses: list[str] = []
-    for c in codes:
-        if c.subclass and c.subclass not in subclasses:
-            subclasses.append(c.subclass)
-    cpc_sub = [x for x in map(cpc_subclass, rec.cpc_codes) if x] if rec.cpc_codes else []
-    for s in cpc_sub:
-        if s not in subclasses:
-            subclasses.append(s)
+    subclasses, cpc_sub = ipc_subclasses(codes, rec.cpc_codes)
     if sei is None and chains is None:
         return subclasses, {}, {}
     text = " ".join(t for t in (rec.title, rec.abstract, rec.claim1) if t)
@@ -165,14 +196,24 @@ def classify(rec: PatentRecord, sei: SeiClassifier | None, chains: ChainCatalogu
 
 
 class ChunkPreparer:
-    """Turns the records of one file into :class:`PreparedChunk` s (record-local work)."""
+    """Turns the rows of one file into :class:`PreparedChunk` s (row-local work).
 
-    def __init__(self, *, sei: SeiClassifier | None, chains: ChainCatalogue | None,
-                 regions: RegionTable) -> None:
+    :meth:`add_rows` takes a batch of read rows: text rows are normalised a field at a
+    time (:class:`~ingest.columns.ColumnBuilder`), other rows -- and text rows that
+    are not plain -- by :class:`~ingest.records.RecordBuilder`; the derived values are
+    then computed over the batch's columns."""
+
+    def __init__(self, records: RecordBuilder, *, text: bool, sei: SeiClassifier | None,
+                 chains: ChainCatalogue | None, regions: RegionTable) -> None:
+        self.records = records
+        self.columns = ColumnBuilder(records, _RECORD_FIELDS) if text else None
         self.sei = sei
         self.chains = chains
         self.regions = regions
         self._province: dict[str, str | None] = {}
+        self._regions: dict[tuple[str, str | None], str | None] = {}
+        self._org_ids: dict[tuple[str, ...], tuple[tuple[str, ...], list[str]]] = {}
+        self._subclasses: dict[tuple, list[str]] = {}
         self._batches: list[pa.RecordBatch] = []
         self._rows = 0
         self._touches: dict[tuple, int] = {}
@@ -187,14 +228,29 @@ class ChunkPreparer:
                 self._province[field_value] = hit
         return hit
 
-    def chunk(self, recs: list[PatentRecord]) -> tuple[pa.Table, pa.Table, pa.Table]:
-        """(rows, touches, occurrences) tables for the records of one chunk."""
-        for i in range(0, len(recs), BATCH_ROWS):
-            self.add(recs[i:i + BATCH_ROWS])
-        return self.finish()
+    def _region_of(self, address: str | None, province: str | None) -> str | None:
+        if not address:
+            return province
+        key = (address, province)
+        hit = self._regions.get(key, self)
+        if hit is self:
+            hit = self.regions.match_address(address, province)
+            if len(self._regions) < 200_000:
+                self._regions[key] = hit
+        return hit
+
+    def _ids(self, raws: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+        """(canonical id per name, distinct non-empty ids in order) of a names cell."""
+        hit = self._org_ids.get(raws)
+        if hit is None:
+            oids = tuple(normalize_org_name(r) for r in raws)
+            hit = (oids, list(dict.fromkeys(o for o in oids if o)))
+            if len(self._org_ids) < 200_000:
+                self._org_ids[raws] = hit
+        return hit
 
     def finish(self) -> tuple[pa.Table, pa.Table, pa.Table]:
-        """(rows, touches, occurrences) of the records added since the last call."""
+        """(rows, touches, occurrences) of the rows added since the last call."""
         rows = pa.Table.from_batches(self._batches, schema=ROW_SCHEMA)
         touch_values = list(zip(*self._touches)) if self._touches else [()] * len(TOUCH_SCHEMA)
         touches = pa.Table.from_arrays([_array(v, f.type) for v, f in zip(touch_values, TOUCH_SCHEMA)],
@@ -204,86 +260,170 @@ class ChunkPreparer:
         self._batches, self._rows, self._touches, self._occ_row, self._occ_touch = [], 0, {}, [], []
         return rows, touches, occurrences
 
-    def add(self, recs: list[PatentRecord]) -> None:
-        """Prepare a few thousand records (converted while they are in the CPU cache)."""
+    def add_rows(self, lines: list[int], rows: list[dict[str, Any]], chunk: PreparedChunk) -> None:
+        """Normalise and prepare a batch of read rows (a few thousand: their objects stay
+        in the CPU cache); rejects, warnings and report lines go to ``chunk``."""
+        fields = _RECORD_FIELDS
+        if self.columns is not None:
+            cols, slow = self.columns.build(lines, rows)
+        else:
+            cols = {name: [None] * len(rows) for name in (*fields, "ipc_display")}
+            slow = set(range(len(rows)))
+        drop: list[int] = []
+        build = self.records.build
+        issues = chunk.issues
+        for i in sorted(slow):
+            line = lines[i]
+            rec, found = build(line, rows[i])
+            for x in found:
+                issues.append((line, x.column, x.value, x.reason, x.level))
+                if x.level == "warning":
+                    chunk.warnings += 1
+            if rec is None:
+                chunk.rejected += 1
+                drop.append(i)
+                continue
+            for name, value in zip(fields, record_values(rec, fields)):
+                cols[name][i] = value
+            cols["ipc_display"][i] = tuple(c.display for c in rec.ipc)
+        if drop:
+            keep = sorted(set(range(len(rows))) - set(drop))
+            cols = {name: [values[i] for i in keep] for name, values in cols.items()}
+        self.add_columns(cols)
+
+    def add_columns(self, cols: dict[str, list]) -> None:
+        """Prepare a batch of normalised rows given as record columns."""
+        n = len(cols["line"])
         touches = self._touches
         occ_row = self._occ_row
         occ_touch = self._occ_touch
-        base = self._rows
-        derived: list[tuple] = []
-        regions = self.regions
         kinds_get = APPLICANT_TYPE_KINDS.get
-        sei_c, chains_c = self.sei, self.chains
-        for n, rec in enumerate(recs, base):
-            key = rec.key
+        province_of, region_of, ids_of = self._province_of, self._region_of, self._ids
+        tag = self.records.source_tag
+        keys = [a or p or g or f"{tag}:{s}"
+                for a, p, g, s in zip(cols["app_no"], cols["pub_no"], cols["grant_no"], cols["source_id"])]
+        addresses = cols["address"]
+        addr_regions = [region_of(address, province_of(code) if code else None)
+                        for address, code in zip(addresses, cols["province_code"])]
+        applicant_ids: list[list[str]] = []
+        owner_ids: list[list[str]] = []
+        first_orgs: list[str] = []
+        for n_row, (applicants, holders, types, region, address) in enumerate(zip(
+                cols["applicants"], cols["holders"], cols["applicant_types"], addr_regions, addresses),
+                self._rows):
             # organisations (as the loader's resolution of a patent with no stored state)
-            province = self._province_of(rec.province_code) if rec.province_code else None
-            address = rec.address
-            addr_region = regions.match_address(address, province) if address else province
-            applicants = rec.applicants
-            types = [kinds_get(t) for t in rec.applicant_types] if rec.applicant_types else []
-            hints = len(types) == len(applicants)
-            applicant_ids: list[str] = []
-            for i, raw in enumerate(applicants):
-                oid = normalize_org_name(raw)
+            oids, app_ids = ids_of(applicants)
+            hints = [kinds_get(t) for t in types] if len(types) == len(applicants) and types else None
+            for i, (raw, oid) in enumerate(zip(applicants, oids)):
                 if not oid:
                     continue
-                if i == 0:
-                    tv = (oid, raw, types[i] if hints else None, addr_region, address)
-                else:
-                    tv = (oid, raw, types[i] if hints else None, None, None)
+                hint = hints[i] if hints else None
+                tv = (oid, raw, hint, region, address) if i == 0 else (oid, raw, hint, None, None)
                 k = touches.get(tv)
                 if k is None:
                     k = touches[tv] = len(touches)
-                occ_row.append(n)
+                occ_row.append(n_row)
                 occ_touch.append(k)
-                if oid not in applicant_ids:
-                    applicant_ids.append(oid)
-            holder_ids: list[str] = []
-            for raw in rec.holders:
-                oid = normalize_org_name(raw)
-                if oid:
-                    tv = (oid, raw, None, None, None)
-                    k = touches.get(tv)
-                    if k is None:
-                        k = touches[tv] = len(touches)
-                    occ_row.append(n)
-                    occ_touch.append(k)
-                    if oid not in holder_ids:
-                        holder_ids.append(oid)
-            owner_ids = holder_ids or applicant_ids
-            first_org = applicant_ids[0] if applicant_ids else (owner_ids[0] if owner_ids else "")
-            subclasses, sei, chains = classify(rec, sei_c, chains_c)
-            if rec.transfer_count or rec.licence_count or rec.pledge_count or rec.open_licence or \
-                    rec.transfer_dates or rec.licence_dates or rec.pledge_dates:
-                events = patent_events(key, rec)
-                ev = ([e["id"] for e in events], [e["kind"] for e in events], [e["date"] for e in events],
-                      [e["raw"] for e in events])
+            if holders:
+                hold_oids, hold_ids = ids_of(holders)
+                for raw, oid in zip(holders, hold_oids):
+                    if oid:
+                        tv = (oid, raw, None, None, None)
+                        k = touches.get(tv)
+                        if k is None:
+                            k = touches[tv] = len(touches)
+                        occ_row.append(n_row)
+                        occ_touch.append(k)
             else:
-                ev = _NO_EVENTS
-            family = rec.family_ids
-            if chains:
-                chain_values = chains.values()
-                ch = (list(chains), [v[0] for v in chain_values], [v[1] for v in chain_values])
+                hold_ids = _EMPTY
+            applicant_ids.append(app_ids)
+            owners = hold_ids or app_ids
+            owner_ids.append(owners)
+            first_orgs.append(app_ids[0] if app_ids else (owners[0] if owners else ""))
+        subclasses, sei_codes, sei_rules, chain_nodes, chain_scores, chain_vias = self._classify(cols)
+        ev: tuple[list, ...] = ([], [], [], [])
+        for key, *values in zip(keys, cols["transfer_dates"], cols["licence_dates"], cols["pledge_dates"],
+                                cols["transfer_count"], cols["licence_count"], cols["pledge_count"],
+                                cols["open_licence"]):
+            if any(values):
+                events = event_rows(key, *values)
+                rows = ([e["id"] for e in events], [e["kind"] for e in events], [e["date"] for e in events],
+                        [e["raw"] for e in events])
             else:
-                ch = _NO_CHAINS
-            derived.append((
-                key, addr_region, first_org, applicant_ids, owner_ids, subclasses, list(sei) if sei else _EMPTY, list(sei.values()) if sei else _EMPTY, *ch, *ev,
-                rec.family_size if rec.family_size is not None else (len(family) if family else None),
-                any(not f.startswith("CN") for f in family) if family else None,
-                rec.cites_count if rec.cites_count is not None else (len(rec.cites) if rec.cites else None),
-                rec.cited_count if rec.cited_count is not None else (len(rec.cited_by) if rec.cited_by else None),
-                rec.app_date.year if rec.app_date else None,
-                rec.grant_date.year if rec.grant_date else None,
-            ))
-        record_values = list(zip(*map(_RECORD_GETTER, recs))) if recs else [()] * len(_RECORD_FIELDS)
-        derived_values = list(zip(*derived)) if derived else [()] * len(DERIVED_COLUMNS)
-        values = dict(zip(_RECORD_FIELDS, record_values))
-        values["ipc"] = [[c.display for c in codes] for codes in values["ipc"]]
-        values.update(zip(DERIVED_COLUMNS, derived_values))
+                rows = _NO_EVENTS
+            for target, value in zip(ev, rows):
+                target.append(value)
+        derived = {
+            "key": keys, "addr_region": addr_regions, "first_org": first_orgs, "applicant_ids": applicant_ids,
+            "owner_ids": owner_ids, "ipc_subclasses": subclasses, "sei_codes": sei_codes, "sei_rules": sei_rules,
+            "chain_nodes": chain_nodes, "chain_scores": chain_scores, "chain_vias": chain_vias,
+            "ev_ids": ev[0], "ev_kinds": ev[1], "ev_dates": ev[2], "ev_raws": ev[3],
+            "n_family_size": [s if s is not None else (len(f) if f else None)
+                              for s, f in zip(cols["family_size"], cols["family_ids"])],
+            "n_overseas_family": [any(not x.startswith("CN") for x in f) if f else None for f in cols["family_ids"]],
+            "n_cites_count": [c if c is not None else (len(x) if x else None)
+                              for c, x in zip(cols["cites_count"], cols["cites"])],
+            "n_cited_count": [c if c is not None else (len(x) if x else None)
+                              for c, x in zip(cols["cited_count"], cols["cited_by"])],
+            "app_year": [d.year if d else None for d in cols["app_date"]],
+            "grant_year": [d.year if d else None for d in cols["grant_date"]],
+        }
+        values = dict(cols)
+        values["ipc"] = cols["ipc_display"]
+        values.update(derived)
         self._batches.append(pa.RecordBatch.from_arrays([_array(values[f.name], f.type) for f in ROW_SCHEMA],
                                                         schema=ROW_SCHEMA))
-        self._rows += len(recs)
+        self._rows += n
+
+    def _classify(self, cols: dict[str, list]) -> tuple[list, ...]:
+        """Per row: IPC subclasses, SEI codes and rules, chain nodes, scores and vias
+        (:func:`classify` over columns)."""
+        sei_c, chains_c = self.sei, self.chains
+        cache = self._subclasses
+        out: tuple[list, ...] = ([], [], [], [], [], [])
+        subclasses_l, sei_codes, sei_rules, chain_nodes, chain_scores, chain_vias = out
+        for codes, displays, cpc, title, abstract, claim1 in zip(
+                cols["ipc"], cols["ipc_display"], cols["cpc_codes"], cols["title"], cols["abstract"],
+                cols["claim1"]):
+            key = (displays, cpc) if cpc else displays
+            hit = cache.get(key)
+            if hit is None:
+                hit = ipc_subclasses(codes, cpc)
+                if len(cache) < 200_000:
+                    cache[key] = hit
+            subclasses, cpc_sub = hit
+            subclasses_l.append(subclasses)
+            if sei_c is None and chains_c is None:
+                sei_codes.append(_EMPTY)
+                sei_rules.append(_EMPTY)
+                chain_nodes.append(_EMPTY)
+                chain_scores.append(_EMPTY)
+                chain_vias.append(_EMPTY)
+                continue
+            text = " ".join(t for t in (title, abstract, claim1) if t)
+            sei = sei_c.classify(codes, text, key=displays) if (sei_c is not None and codes) else None
+            if sei:
+                sei_codes.append(list(sei))
+                sei_rules.append(list(sei.values()))
+            else:
+                sei_codes.append(_EMPTY)
+                sei_rules.append(_EMPTY)
+            chains = None
+            if chains_c is not None:
+                if codes:
+                    chains = chains_c.classify(codes, text, key=displays)
+                else:
+                    chains = chains_c.classify([x for x in map(subclass_code, cpc_sub) if x], text)
+            if chains:
+                chain_values = chains.values()
+                chain_nodes.append(list(chains))
+                chain_scores.append([v[0] for v in chain_values])
+                chain_vias.append([v[1] for v in chain_values])
+            else:
+                chain_nodes.append(_EMPTY)
+                chain_scores.append(_EMPTY)
+                chain_vias.append(_EMPTY)
+        return out
 
 
 #: records prepared at a time: small enough for their objects to stay in the CPU cache
@@ -293,7 +433,7 @@ _EMPTY: list = []
 _NO_EVENTS = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
 _NO_CHAINS = (_EMPTY, _EMPTY, _EMPTY)
 _RECORD_FIELDS = tuple(RECORD_COLUMNS)
-_RECORD_GETTER = attrgetter(*_RECORD_FIELDS)
+_issue_line = itemgetter(0)
 
 
 def _array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
@@ -312,25 +452,42 @@ def _array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
 
 def prepare_file(path: Path, hmap: HeaderMap, *, source_file: str, source_tag: str, max_field_chars: int,
                  today: date | None, sei: SeiClassifier | None, chains: ChainCatalogue | None,
-                 regions: RegionTable, chunk_rows: int, part: int = 0, parts: int = 1) -> Iterator[PreparedChunk]:
+                 regions: RegionTable, chunk_rows: int, part: int = 0, parts: int = 1,
+                 spans: Sequence[Span] | None = None, rest_from: Span | None = None) -> Iterator[PreparedChunk]:
     """Read ``path`` and yield its rows as prepared chunks (see module doc).
 
     A chunk is ``chunk_rows`` input rows (the last one fewer). With ``parts`` > 1 only
     chunks number ``part``, ``part + parts``, ... are prepared and yielded (the other
-    rows are read and passed over), so ``parts`` processes can share a file."""
+    rows are read and passed over), so ``parts`` processes can share a file. With
+    ``spans`` (:func:`~ingest.readers.csv_spans` of the file) a chunk is one span and
+    only the spans of those numbers are read (:class:`~ingest.readers.SpanMisaligned`
+    when one does not end on a record boundary). ``rest_from``: read only from that
+    span's start to the end of the file."""
     table = open_table(path)
     builder = RecordBuilder(hmap, source_file=source_file, source_tag=source_tag,
                             max_field_chars=max_field_chars, today=today)
-    preparer = ChunkPreparer(sei=sei, chains=chains, regions=regions)
-    build = builder.build
-    recs: list[PatentRecord] = []
+    preparer = ChunkPreparer(builder, text=table.format == "csv", sei=sei, chains=chains, regions=regions)
+    lines: list[int] = []
+    batch: list[dict[str, Any]] = []
     chunk = PreparedChunk(pa.table({}), pa.table({}), pa.table({}))
     issues = chunk.issues
     index = 0
     mine = parts == 1 or part == 0
-    rows = table.rows()
+    limit = chunk_rows
+    if spans is not None:
+        my_spans = iter(range(part, len(spans), parts))
+        limit = sys.maxsize  # a span is one chunk
+    elif rest_from is not None:
+        rows = open_span(table, rest_from, -1, to_eof=True).rows()
+    else:
+        rows = table.rows()
     while True:
-        if not mine:
+        if spans is not None:
+            k = next(my_spans, None)
+            if k is None:
+                return
+            rows = open_span(table, spans[k], k).rows()
+        elif not mine:
             # another process's chunk: pass over its rows
             skipped = sum(1 for _ in islice(rows, chunk_rows))
             if skipped < chunk_rows:
@@ -346,28 +503,22 @@ def prepare_file(path: Path, hmap: HeaderMap, *, source_file: str, source_tag: s
                 chunk.rejected += 1
                 issues.append((line, raw.column, raw.value, raw.reason, "reject"))
             else:
-                rec, found = build(line, raw)
-                for i in found:
-                    issues.append((line, i.column, i.value, i.reason, i.level))
-                    if i.level == "warning":
-                        chunk.warnings += 1
-                if rec is None:
-                    chunk.rejected += 1
-                else:
-                    recs.append(rec)
-                    if len(recs) >= BATCH_ROWS:
-                        preparer.add(recs)
-                        recs = []
-            if chunk.read >= chunk_rows:
+                lines.append(line)
+                batch.append(raw)
+                if len(batch) >= BATCH_ROWS:
+                    preparer.add_rows(lines, batch, chunk)
+                    lines, batch = [], []
+            if chunk.read >= limit:
                 break
-        if not chunk.read:
+        if not chunk.read and spans is None:
             return
-        if recs:
-            preparer.add(recs)
-        recs = []
+        if batch:
+            preparer.add_rows(lines, batch, chunk)
+            lines, batch = [], []
+        issues.sort(key=_issue_line)  # rows' issues come with their batch, after read errors
         chunk.rows, chunk.touches, chunk.occurrences = preparer.finish()
         yield chunk
-        if chunk.read < chunk_rows:
+        if chunk.read < limit and spans is None:
             return
         chunk = PreparedChunk(pa.table({}), pa.table({}), pa.table({}))
         issues = chunk.issues
@@ -425,6 +576,8 @@ def _worker_main() -> None:  # pragma: no cover - runs in the worker process
             _send(out, pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL), _ipc_bytes(chunk.rows),
                   _ipc_bytes(chunk.touches), _ipc_bytes(chunk.occurrences))
         _send(out, pickle.dumps(("done",)))
+    except SpanMisaligned as exc:
+        _send(out, pickle.dumps(("misaligned", exc.index)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
         _send(out, pickle.dumps(("error", f"{type(exc).__name__}: {exc}")))
 
@@ -432,16 +585,20 @@ def _worker_main() -> None:  # pragma: no cover - runs in the worker process
 def prepare_in_workers(path: Path, hmap: HeaderMap, *, workers: int = 1, **kwargs: Any
                        ) -> Iterator[PreparedChunk]:
     """:func:`prepare_file` in ``workers`` processes (see above), each preparing every
-    ``workers``-th chunk; the chunks are yielded in file order. A failure in a worker is
-    raised here as :class:`IngestError`; closing the generator early stops the workers."""
+    ``workers``-th chunk (span, when the file splits: see the module doc); the chunks
+    are yielded in file order. A failure in a worker is raised here as
+    :class:`IngestError`; closing the generator early stops the workers."""
     procs: list[subprocess.Popen] = []
     try:
         for part in range(workers):
-            args = pickle.dumps(dict(kwargs, path=path, hmap=hmap, part=part, parts=workers),
-                                protocol=pickle.HIGHEST_PROTOCOL)
             proc = subprocess.Popen([sys.executable, "-m", "ingest.prepare"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, bufsize=1 << 20)
             procs.append(proc)
+        # split the file while the workers start
+        spans = csv_spans(path, target_rows=kwargs["chunk_rows"])
+        for part, proc in enumerate(procs):
+            args = pickle.dumps(dict(kwargs, path=path, hmap=hmap, part=part, parts=workers, spans=spans),
+                                protocol=pickle.HIGHEST_PROTOCOL)
             assert proc.stdin is not None
             with proc.stdin:
                 proc.stdin.write(args)
@@ -454,6 +611,16 @@ def prepare_in_workers(path: Path, hmap: HeaderMap, *, workers: int = 1, **kwarg
                 raise IngestError(f"{path.name}: a parsing worker exited (code {proc.wait()})")
             header = pickle.loads(data)
             if header[0] == "done":
+                if spans is not None and index != len(spans):
+                    raise IngestError(f"{path.name}: a parsing worker stopped after {index} of {len(spans)} spans")
+                break
+            if header[0] == "misaligned":
+                if spans is None or header[1] != index:
+                    raise IngestError(f"{path.name}: a parsing worker sent span {header[1]} for chunk {index}")
+                log.warning("%s: span %d does not end on a record boundary (a stray quote?); reading on "
+                            "from line %d in this process", path.name, index, spans[index].first_line)
+                _stop(procs)
+                yield from prepare_file(path, hmap, rest_from=spans[index], **kwargs)
                 break
             if header[0] == "error":
                 raise IngestError(f"{path.name}: parsing failed in a worker: {header[1]}")
@@ -466,12 +633,16 @@ def prepare_in_workers(path: Path, hmap: HeaderMap, *, workers: int = 1, **kwarg
             yield chunk
             index += 1
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+        _stop(procs)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 if __name__ == "__main__":  # pragma: no cover - the worker process

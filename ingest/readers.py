@@ -31,6 +31,23 @@ the same header row are read as its continuation (``line`` is then the row numbe
 that sheet); rows of other sheets that also look like patent tables are rejected with
 the sheet named in the reason (nothing is dropped silently); sheets without patent
 columns (notes, statistics) are listed in ``Table.ignored_sheets``.
+
+Spans (reading one CSV / TSV file in several processes): :func:`csv_spans` cuts the
+bytes after the header line into contiguous :class:`Span` s of about ``target_bytes``,
+each starting right after a ``\\n`` that is outside quotes by quote parity (an even
+count of ``"`` bytes since the header), and numbers the physical line each starts on
+(as the whole-file reader counts them). It works on the raw bytes (numpy counts,
+``find``, one regular expression; no Python loop per line), so only files whose
+encoding keeps ``\\n``, ``\\r`` and ``"`` out of multi-byte characters are split: UTF-8
+(with or without BOM) and GB18030; also not files with a ``\\r`` that is not part of
+``\\r\\n`` (their lines would be counted differently) nor files of one span: for those
+it returns None and the file is read whole. :func:`open_span` reads one span and
+yields exactly what the whole-file read yields for its records (same line numbers,
+same :class:`BadRow` s). Quote parity can disagree with the CSV reader (which keeps a
+stray ``"`` inside an unquoted field as text): :func:`open_span` therefore checks that
+the CSV reader ends a record where the span ends, and raises :class:`SpanMisaligned`
+when it does not; the caller then reads on from that span's start (where the previous
+span ended cleanly) with :func:`open_span` and ``to_eof``.
 """
 
 from __future__ import annotations
@@ -40,6 +57,8 @@ import csv
 import io
 import json
 import logging
+import mmap
+import os
 import re
 import sys
 import zipfile
@@ -47,7 +66,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError
 
 from charset_normalizer import from_bytes
@@ -111,6 +130,8 @@ class Table:
     undecodable_at_open: int = 0
     #: XLSX sheets not read because they have no patent columns (notes, statistics)
     ignored_sheets: list[str] = field(default_factory=list)
+    #: the field delimiter of a CSV / TSV file
+    delimiter: str = ""
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any] | BadRow | None]]:
         """``(line_no, record | BadRow | None)``; ``None`` marks an empty row."""
@@ -365,7 +386,7 @@ def _open_csv(path: Path) -> Table:
         f.close()
         raise IngestError(f"{path.name}: header line has NUL bytes")
     headers = unique_headers(headers)
-    table = Table(path, "csv", encoding, headers, iter(()), undecodable_at_open=before)
+    table = Table(path, "csv", encoding, headers, iter(()), undecodable_at_open=before, delimiter=delimiter)
     table._rows = _csv_rows(f, counter, delimiter, headers, table, header_line_no)
     return table
 
@@ -438,6 +459,174 @@ def _swallowed(cells: list[str], headers: list[str], delimiter: str) -> int | No
         if "\n" in c and any(delimiter in part for part in c.split("\n")[1:]):
             return i if i < len(headers) else None
     return None
+
+
+# -- CSV spans (one file read by several processes; see the module doc) --------------------
+#: encodings a file is split in -> how a span after the header is decoded (a BOM only
+#: opens the file)
+_SPAN_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030"}
+#: from a position outside quotes, the end of the first line that ends outside quotes
+#: (possessive: no backtracking; no match when a quote never closes)
+_RECORD_END = re.compile(rb'(?:[^"\n]++|"[^"]*+")*+\n')
+#: bytes looked at a time for a lone "\r"
+_CR_BLOCK = 1 << 24
+#: a line appended after a span: the CSV reader must read it as a record of its own
+_SENTINEL = "\ue000patentnav:end-of-span\ue001"
+
+
+class Span(NamedTuple):
+    """Bytes ``[start, end)`` of a CSV file that hold whole records; ``first_line`` is
+    the physical line (1-based, the header's counted as in the whole-file read) that
+    starts at ``start``."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+class SpanMisaligned(IngestError):
+    """The CSV reader does not end a record where span ``index`` ends (quote parity was
+    misled, e.g. by a stray ``"`` in an unquoted field before a quoted multi-line one)."""
+
+    def __init__(self, path: Path, index: int) -> None:
+        super().__init__(f"{path.name}: span {index} does not end on a record boundary (stray quote?)")
+        self.index = index
+
+
+def csv_spans(path: Path | str, *, target_bytes: int | None = None,
+              target_rows: int | None = None) -> list[Span] | None:
+    """The records of a CSV / TSV file as contiguous spans of about ``target_bytes``
+    (or ``target_rows`` lines at the average line length of the first MB), in file
+    order; None when the file is not split (see the module doc: not a text file, not
+    UTF-8 / GB18030, a lone ``\\r``, one span only, or unreadable -- the whole-file read
+    reports that)."""
+    path = Path(path)
+    if path.suffix.lower() not in TEXT_SUFFIXES or not path.is_file():
+        return None
+    try:
+        encoding = detect_encoding(path)
+    except IngestError:
+        return None
+    if encoding not in _SPAN_ENCODINGS:
+        return None
+    with path.open("rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return None
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            spans = _spans(mm, encoding, target_bytes, target_rows)
+    if spans is not None:
+        log.debug("%s: %d spans", path.name, len(spans))
+    return spans
+
+
+def _spans(mm: mmap.mmap, encoding: str, target_bytes: int | None,
+           target_rows: int | None) -> list[Span] | None:
+    import numpy as np  # bytes are counted by numpy: several times faster than bytes.count
+
+    size = len(mm)
+    # the header: the first line that is not blank (as _open_csv reads it)
+    pos = line = 0
+    decode_as = encoding
+    while True:
+        nl = mm.find(b"\n", pos)
+        if nl < 0:
+            return None  # no records after the header
+        line += 1
+        blank = not mm[pos:nl].decode(decode_as, "surrogateescape").strip()
+        decode_as = _SPAN_ENCODINGS[encoding]
+        pos = nl + 1
+        if not blank:
+            break
+    if mm.find(b"\r") >= 0 and _lone_cr(mm):
+        return None
+    if target_bytes is None:
+        sample = mm[pos:pos + SAMPLE_BYTES]
+        target_bytes = len(sample) * (target_rows or 1) // max(1, sample.count(b"\n"))
+    target = max(1, target_bytes)
+    spans: list[Span] = []
+    start, line = pos, line + 1
+    while start < size:
+        t = start + target
+        if t >= size:
+            spans.append(Span(start, size, line))
+            break
+        head = np.frombuffer(mm[start:t], np.uint8)  # starts outside quotes
+        p = t
+        if np.count_nonzero(head == 0x22) & 1:  # t is inside quotes: go past the closing one
+            q = mm.find(b'"', t)
+            p = q + 1 if q >= 0 else size
+        m = _RECORD_END.match(mm, p) if p < size else None
+        end = m.end() if m is not None else size
+        if end >= size:
+            spans.append(Span(start, size, line))
+            break
+        spans.append(Span(start, end, line))
+        line += int(np.count_nonzero(head == 0x0A)) + mm[t:end].count(b"\n")
+        start = end
+    return spans if len(spans) > 1 else None
+
+
+def _lone_cr(mm: mmap.mmap) -> bool:
+    """Whether a ``\\r`` that is not followed by ``\\n`` is anywhere in the file."""
+    import numpy as np
+
+    step = _CR_BLOCK
+    for a in range(0, len(mm), step):
+        block = np.frombuffer(mm[a:a + step + 1], np.uint8)  # and the byte after the block
+        cr = np.flatnonzero(block[:step] == 0x0D)
+        if cr.size and (cr[-1] + 1 >= block.size or not (block[cr + 1] == 0x0A).all()):
+            return True
+    return False
+
+
+def open_span(table: Table, span: Span, index: int, *, to_eof: bool = False) -> Table:
+    """The records of ``span`` (number ``index`` of :func:`csv_spans`) of a CSV
+    ``table`` (from :func:`open_table`, not read) as a :class:`Table` whose rows are
+    exactly those the whole-file read yields for them, with the same line numbers.
+    Unless the span ends at the end of the file, its rows end with the check that the
+    CSV reader ends a record there (:class:`SpanMisaligned` when not). ``to_eof``: read
+    from ``span.start`` to the end of the file, streamed (``span.end`` is ignored)."""
+    encoding = _SPAN_ENCODINGS.get(table.encoding or "")
+    if table.format != "csv" or encoding is None:
+        raise IngestError(f"{table.path.name}: a {table.encoding} file is not read in spans")
+    sub = Table(table.path, "csv", table.encoding, table.headers, iter(()),
+                undecodable_at_open=_UNDECODABLE[0], delimiter=table.delimiter)
+    checked = False
+    if to_eof:
+        raw = table.path.open("rb")
+        raw.seek(span.start)
+        f: Any = io.TextIOWrapper(raw, encoding=encoding, errors="patentnav.mark", newline="")
+    else:
+        with table.path.open("rb") as raw:
+            raw.seek(span.start)
+            data = raw.read(span.end - span.start)
+            checked = bool(raw.read(1))  # the span does not end the file
+        if checked:
+            # the sentinel line; bytes the decoder holds at the end of the span for a
+            # possible multi-byte character (GB18030: a lead byte, a digit and the
+            # "\n") resolve as in the whole-file read once any byte follows
+            data += (_SENTINEL + "\n").encode(encoding)
+        f = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="patentnav.mark", newline="")
+        del data
+    counter = _LineCounter(f)
+    counter.line = span.first_line - 1
+    rows = _csv_rows(f, counter, table.delimiter, table.headers, sub, span.first_line - 1)
+    sub._rows = _checked(rows, counter, table.path, index) if checked else rows
+    return sub
+
+
+def _checked(rows: Iterator[tuple[int, dict[str, Any] | BadRow | None]], counter: _LineCounter, path: Path,
+             index: int) -> Iterator[tuple[int, dict[str, Any] | BadRow | None]]:
+    """``rows`` but the last, which must be the sentinel line read as a record that
+    starts on the last line (else the reader was inside a quoted field there)."""
+    held = None
+    for item in rows:
+        if held is not None:
+            yield held
+        held = item
+    if held is None or held[0] != counter.line or held[1].__class__ is not dict \
+            or next(iter(held[1].values()), None) != _SENTINEL:
+        raise SpanMisaligned(path, index)
 
 
 # -- JSONL -------------------------------------------------------------------------------

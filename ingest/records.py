@@ -383,7 +383,7 @@ class RecordBuilder:
         v = get("holders")
         if v is not None:
             rec.holders = list(_names(str(v)))
-        v = get("applicant_types")
+        v = get("applicant_type")  # 申请人类型: one kind per applicant
         if v is not None:
             rec.applicant_types = list(_names(str(v)))
         v = get("inventors")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -137,9 +138,12 @@ class SeiClassifier:
         self._code_cache[code.display] = hit
         return hit
 
-    def classify(self, codes: list[IpcCode], text: str = "") -> dict[str, str]:
-        """SEI level-2 code -> matching rule ids (``;``-joined) for a patent."""
-        key = tuple(c.display for c in codes)
+    def classify(self, codes: Sequence[IpcCode], text: str = "", *, key: tuple[str, ...] | None = None
+                 ) -> dict[str, str]:
+        """SEI level-2 code -> matching rule ids (``;``-joined) for a patent; ``key``: the
+        codes' display forms when the caller has them."""
+        if key is None:
+            key = tuple(c.display for c in codes)
         hit = self._combo_cache.get(key)
         if hit is None:
             plain: dict[str, list[str]] = {}

@@ -26,6 +26,7 @@ from ingest.normalize.regions import region_table
 from ingest.patents import IngestSession
 from ingest.pipeline import _classifiers
 from ingest.prepare import prepare_in_workers
+from ingest.readers import csv_spans
 from ingest.report import RejectReport
 from patentnav.errors import IngestError
 from patentnav.settings import Settings
@@ -91,14 +92,16 @@ def files(tmp_path_factory) -> dict[str, Path]:
     body.insert(62, [_app_no(2020, 999_999)] + [""] * (len(HEADERS) - 1))  # no title: rejected
     # a publication-only row right before the application row of the same serial (the
     # patent gets the application number as id while it is not written yet, so both rows
-    # stay in one 50-row chunk: a chunk boundary between them would keep the first id)
-    at = body.index(rows[200])
+    # stay in one 50-row chunk, and in one span of about 50 lines where the workers read
+    # spans: a chunk boundary between them would keep the first id)
+    at = body.index(rows[180])
     assert at // 50 == (at + 1) // 50
-    repeat = list(rows[200])
+    repeat = list(rows[180])
     repeat[0] = ""
     body.insert(at, repeat)
-    return {"full": _write(root / "generated_test_patents.csv", body),
-            "part": _write(root / "generated_test_patents_part.csv", rows[:150])}
+    full = _write(root / "generated_test_patents.csv", body)
+    assert all(span.first_line != at + 3 for span in csv_spans(full, target_rows=50))  # lines at+2, at+3
+    return {"full": full, "part": _write(root / "generated_test_patents_part.csv", rows[:150])}
 
 
 def _store(path: Path) -> tuple[EmbeddedStore, Settings]:
@@ -180,9 +183,9 @@ def test_worker_chunks_give_the_same_graph_as_one_chunk(inline, workers):
 def test_merged_rows_are_merged(workers):
     store = workers[0]
     # the publication-only row and its application row are one patent, id = application number
-    p = store.run("patent_by_id", id=_app_no(2012 + 200 % 12, 200))[0]["patent"]
-    assert p["pub_no"] == "CN110000200A"
-    assert store.run("patent_by_id", id="CN110000200A") == []
+    p = store.run("patent_by_id", id=_app_no(2012 + 180 % 12, 180))[0]["patent"]
+    assert p["pub_no"] == "CN110000180A"
+    assert store.run("patent_by_id", id="CN110000180A") == []
 
 
 def test_rerun_changes_nothing(files, workers):

@@ -1,0 +1,312 @@
+"""Text rows -> normalised record columns, a field at a time.
+
+:class:`~ingest.records.RecordBuilder` turns one row into one
+:class:`~ingest.records.PatentRecord`; at a million rows its per-row, per-field Python
+(look-ups, ``setattr``, the record object, then turning records back into columns) is
+most of the parsing workers' time. :class:`ColumnBuilder` computes the same values
+for a batch of CSV rows one *field* at a time: each column is normalised in one pass,
+and fields whose cells repeat (dates, IPC lists, legal status, names) are normalised
+once per distinct cell.
+
+The rule that keeps the two builders identical: the column pass only handles the
+plain case and runs the same normalisers as the row builder. A row is handed to
+:meth:`RecordBuilder.build <ingest.records.RecordBuilder.build>` instead -- which
+decides rejects and warnings and builds the record -- when anything about it is not
+plain: a value that raises :class:`~ingest.normalize.InvalidValue` (a warning or a
+reject), no identifier or no title, an overlong field, a CPC / labels / ``text``
+column in use, or a cell that is not a string (XLSX and JSONL rows always take the row
+builder). ``tests/test_ingest_columns.py`` checks the two give equal columns on every
+bad input, the real exports and generated rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from operator import itemgetter
+from typing import Any
+
+from ingest.normalize import EMPTY_MARKERS, InvalidValue, is_empty
+from ingest.normalize.dates import parse_date_list
+from ingest.normalize.numbers import (
+    app_kind,
+    kind_from_pub,
+    normalize_app_no,
+    normalize_pub_no,
+    parse_count,
+)
+from ingest.normalize.status import legal_status, patent_kind, yes_no
+from ingest.records import (
+    _COUNT_FAST,
+    _COUNT_FIELDS,
+    _DATE_FIELDS,
+    _DATE_LIST_FIELDS,
+    _NUM_SPLIT,
+    PatentRecord,
+    RecordBuilder,
+    _inventors,
+    _names,
+    _split_ipc,
+)
+
+_EMPTY = EMPTY_MARKERS
+#: a cached value that raised (the row takes the row builder)
+_BAD = object()
+_NO_CODES: tuple = ()
+#: fields whose presence sends the row to the row builder (rare, irregular formats)
+_ROW_BUILDER_FIELDS = ("cpc_main", "cpc_codes", "labels")
+#: PatentRecord fields that are lists, with their value when the row has none
+_LIST_DEFAULTS = ("family_ids", "cpc_codes", "applicants", "holders", "inventors", "applicant_types",
+                  "cites", "cited_by", "transfer_dates", "licence_dates", "pledge_dates")
+
+
+class ColumnBuilder:
+    """Normalised record columns for batches of text rows (see module doc).
+
+    :meth:`build` returns ``(columns, slow)``: ``columns`` maps every
+    :class:`PatentRecord` field in ``fields`` to a list with one value per row (lists
+    may be tuples; ``ipc`` holds :class:`~ingest.normalize.ipc.IpcCode` tuples, and
+    ``ipc_display`` their display forms), and ``slow`` lists the rows the row builder
+    must build (their column values are not set)."""
+
+    def __init__(self, records: RecordBuilder, fields: Sequence[str]) -> None:
+        self.records = records
+        self.fields = tuple(fields)
+        self.cols = records.hmap.fields
+        self.mapped = records._mapped_headers
+        self.limit = records.max_field_chars
+        self._caches: dict[str, dict[str, Any]] = {}
+
+    # -- helpers --------------------------------------------------------------------------
+    def _first(self, raw: dict[str, list[str]], name: str) -> list[str | None] | None:
+        """Per row: the field's first non-empty value, stripped (the row builder's rule)."""
+        cols = self.cols.get(name)
+        if not cols:
+            return None
+        out = [v if (v := x.strip()) not in _EMPTY else None for x in raw[cols[0]]]
+        for c in cols[1:]:
+            other = raw[c]
+            for i, v in enumerate(out):
+                if v is None:
+                    x = other[i].strip()
+                    if x not in _EMPTY:
+                        out[i] = x
+        return out
+
+    def _cached(self, name: str, values: list[str | None], fn: Callable[[str], Any], slow: set[int]) -> list:
+        """``fn`` of every value, once per distinct value; a value that raises
+        :class:`InvalidValue` sends its row to the row builder."""
+        cache = self._caches.setdefault(name, {})
+        if len(cache) > 200_000:
+            cache.clear()
+        get = cache.get
+        out: list = [None] * len(values)
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            hit = get(v, _BAD)
+            if hit is _BAD:
+                if v in cache:
+                    slow.add(i)
+                    continue
+                try:
+                    hit = fn(v)
+                except InvalidValue:
+                    cache[v] = _BAD
+                    slow.add(i)
+                    continue
+                cache[v] = hit
+            out[i] = hit
+        return out
+
+    @staticmethod
+    def _each(values: list[str | None], fn: Callable[[str], Any], slow: set[int]) -> list:
+        """``fn`` of every value (for fields whose values rarely repeat)."""
+        out: list = [None] * len(values)
+        for i, v in enumerate(values):
+            if v is not None:
+                try:
+                    out[i] = fn(v)
+                except InvalidValue:
+                    slow.add(i)
+        return out
+
+    # -- the batch -------------------------------------------------------------------------
+    def build(self, lines: list[int], rows: list[dict[str, str]]) -> tuple[dict[str, list], set[int]]:
+        n = len(rows)
+        raw = {h: list(map(itemgetter(h), rows)) for h in self.mapped}
+        slow: set[int] = set()
+        limit = self.limit
+        for col in raw.values():
+            if max(map(len, col), default=0) > limit:
+                slow.update(i for i, x in enumerate(col) if len(x) > limit)
+        first = self._first
+        out: dict[str, list] = {"line": lines}
+        none = [None] * n
+
+        # identifiers: one of them, and a title, or the row builder decides the reject
+        for name, fn in (("app_no", normalize_app_no), ("pub_no", normalize_pub_no),
+                         ("grant_no", normalize_pub_no)):
+            values = first(raw, name)
+            out[name] = none if values is None else self._each(values, fn, slow)
+        sid = first(raw, "source_id")
+        out["source_id"] = none if sid is None else sid
+        for i, ids in enumerate(zip(out["app_no"], out["pub_no"], out["grant_no"], out["source_id"])):
+            if not any(ids):
+                slow.add(i)
+        for name in ("title", "abstract", "claim1"):
+            values = first(raw, name)
+            out[name] = none if values is None else values
+        text = first(raw, "text")
+        for i, t in enumerate(out["title"]):
+            if t is None:
+                slow.add(i)
+        if text is not None:
+            slow.update(i for i, (t, a, x) in enumerate(zip(out["title"], out["abstract"], text))
+                        if x is not None and (t is None or a is None))
+        for name in _ROW_BUILDER_FIELDS:
+            values = first(raw, name)
+            if values is not None:
+                slow.update(i for i, v in enumerate(values) if v is not None)
+
+        # dates
+        date_of = self.records._date
+        for name in _DATE_FIELDS:
+            values = first(raw, name)
+            out[name] = none if values is None else self._cached(name, values, date_of, slow)
+        today = self.records.today
+        for name in _DATE_LIST_FIELDS:
+            values = first(raw, name)
+            out[name] = none if values is None else self._cached(name, values, _date_list(today), slow)
+
+        # IPC: the main class, the list, subclasses, merged as the row builder does
+        mains, codes, subs = first(raw, "ipc_main"), first(raw, "ipc_codes"), first(raw, "ipc_subclasses")
+        keys = list(zip(mains or none, codes or none, subs or none))
+        ipc = self._cached("ipc", keys, _ipc_cells, slow)
+        out["ipc"] = [x[0] if x is not None else _NO_CODES for x in ipc]
+        out["ipc_main"] = [x[1] if x is not None else None for x in ipc]
+        ipc_display = [x[2] if x is not None else _NO_CODES for x in ipc]
+
+        # status and kind
+        values = first(raw, "legal_status")
+        out["legal_status_raw"] = none if values is None else values
+        out["status"] = none if values is None else self._cached("status", values, legal_status, slow)
+        values = first(raw, "patent_type")
+        kinds = list(none) if values is None else self._cached("kind", values, patent_kind, slow)
+        for i, k in enumerate(kinds):
+            if k is None:
+                kinds[i] = (kind_from_pub(out["pub_no"][i]) or kind_from_pub(out["grant_no"][i])
+                            or app_kind(out["app_no"][i]))
+        out["kind"] = kinds
+
+        # parties
+        for name, source, fn in (("applicants", "applicants", _names), ("holders", "holders", _names),
+                                 ("applicant_types", "applicant_type", _names), ("inventors", "inventors", _inventors)):
+            values = first(raw, source)
+            out[name] = none if values is None else [fn(v) if v is not None else None for v in values]
+        for name in ("address", "province_code"):
+            values = first(raw, name)
+            out[name] = none if values is None else values
+
+        # counts (their own rule: the first non-blank cell, unstripped; 0 is a value)
+        for name in _COUNT_FIELDS:
+            cols = self.cols.get(name)
+            out[name] = none if not cols else self._counts([raw[c] for c in cols], slow)
+        for name, target in (("family", "family_ids"), ("cites", "cites"), ("cited_by", "cited_by")):
+            values = first(raw, name)
+            out[target] = none if values is None else self._each(values, _pub_list, slow)
+        values = first(raw, "open_licence")
+        out["open_licence"] = none if values is None else self._cached("open_licence", values, _yes_no, slow)
+        for name in _LIST_DEFAULTS:
+            if name in out:
+                out[name] = [v if v is not None else _NO_CODES for v in out[name]]
+            else:
+                out[name] = [_NO_CODES] * n
+        cols = {name: (list(out[name]) if out[name] is none else out[name]) for name in self.fields}
+        cols["ipc_display"] = ipc_display
+        return cols, slow
+
+    def _counts(self, cols: list[list[str]], slow: set[int]) -> list[int | None]:
+        cache = self._caches.setdefault("count", {})
+        fast = _COUNT_FAST.get
+        out: list[int | None] = [None] * len(cols[0])
+        for i in range(len(out)):
+            for col in cols:
+                x = col[i]
+                v = fast(x)
+                if v is not None:
+                    out[i] = v
+                    break
+                if not x.strip():
+                    continue
+                v = cache.get(x, _BAD)
+                if v is _BAD:
+                    try:
+                        v = cache[x] = parse_count(x)
+                    except InvalidValue:
+                        slow.add(i)
+                        break
+                out[i] = v
+                break
+        return out
+
+
+def record_values(rec: PatentRecord, fields: Sequence[str]) -> list[Any]:
+    """A record's values in the column builder's representation (lists as tuples)."""
+    return [tuple(v) if (v := getattr(rec, name)).__class__ is list else v for name in fields]
+
+
+def _date_list(today: date) -> Callable[[str], tuple[date, ...]]:
+    def parse(v: str) -> tuple[date, ...]:
+        ds, bad = parse_date_list(v, today=today)
+        if bad:
+            raise InvalidValue("malformed date in a list")
+        return tuple(ds)
+    return parse
+
+
+def _ipc_cells(cells: tuple[str | None, str | None, str | None]) -> tuple[tuple, str | None, tuple[str, ...]]:
+    """(codes, main code, display forms of the codes) of a row's main-class, class-list
+    and subclass cells, merged as :meth:`RecordBuilder.build` merges them."""
+    main_v, codes_v, subs_v = cells
+    ipc: list = []
+    ipc_main = None
+    if main_v is not None:
+        codes, bad = _split_ipc(main_v)
+        if bad:
+            raise InvalidValue("malformed main IPC code")
+        if codes:
+            ipc_main = codes[0].display
+            ipc.extend(codes)
+    for name, v in (("ipc_codes", codes_v), ("ipc_subclasses", subs_v)):
+        if v is None:
+            continue
+        codes, bad = _split_ipc(v)
+        if bad:
+            raise InvalidValue("malformed IPC code")
+        if ipc:
+            seen = {x.display for x in ipc}
+            for x in codes:
+                if x.display not in seen:
+                    seen.add(x.display)
+                    ipc.append(x)
+        else:
+            ipc.extend(codes)
+        if ipc_main is None and name == "ipc_codes" and codes:
+            ipc_main = codes[0].display
+    return tuple(ipc), ipc_main, tuple(c.display for c in ipc)
+
+
+def _pub_list(v: str) -> tuple[str, ...]:
+    nums: list[str] = []
+    for part in _NUM_SPLIT.split(v):
+        if not part or is_empty(part):
+            continue
+        n = normalize_pub_no(part)
+        if n and n not in nums:
+            nums.append(n)
+    return tuple(nums)
+
+
+def _yes_no(v: str) -> bool | None:
+    return yes_no(v)
