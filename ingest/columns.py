@@ -26,6 +26,8 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
+
 from ingest.normalize import EMPTY_MARKERS, InvalidValue, is_empty
 from ingest.normalize.dates import parse_date_list
 from ingest.normalize.numbers import (
@@ -148,7 +150,12 @@ class ColumnBuilder:
         for name, fn in (("app_no", normalize_app_no), ("pub_no", normalize_pub_no),
                          ("grant_no", normalize_pub_no)):
             values = first(raw, name)
-            out[name] = none if values is None else self._each(values, fn, slow)
+            if values is None:
+                out[name] = none
+            elif name == "app_no":
+                out[name] = _app_nos(values, slow)
+            else:
+                out[name] = self._each(values, fn, slow)
         sid = first(raw, "source_id")
         out["source_id"] = none if sid is None else sid
         for i, ids in enumerate(zip(out["app_no"], out["pub_no"], out["grant_no"], out["source_id"])):
@@ -249,6 +256,36 @@ class ColumnBuilder:
                 out[i] = v
                 break
         return out
+
+
+_APP_WEIGHTS = np.array([2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5], np.int64)
+_CHECK_CHARS = np.frombuffer(b"0123456789X", np.uint8)
+
+
+def _app_nos(values: list[str | None], slow: set[int]) -> list[str | None]:
+    """:func:`normalize_app_no` of every value; values already in the canonical form
+    (``CN`` + 12 digits + ``.`` + the right check digit, year 1985-2099) are checked
+    together with numpy and kept as they are, the others one by one."""
+    out: list[str | None] = list(values)
+    canonical = [i for i, v in enumerate(values) if v is not None and len(v) == 16 and v.isascii()]
+    if canonical:
+        b = np.frombuffer("".join([values[i] for i in canonical]).encode("ascii"), np.uint8).reshape(-1, 16)
+        digits = b[:, 2:14].astype(np.int64) - 48
+        year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+        ok = ((b[:, 0] == ord("C")) & (b[:, 1] == ord("N")) & (b[:, 14] == ord("."))
+              & ((digits >= 0) & (digits <= 9)).all(axis=1) & (year >= 1985) & (year <= 2099))
+        ok &= b[:, 15] == _CHECK_CHARS[(digits * _APP_WEIGHTS).sum(axis=1) % 11]
+        done = {canonical[k] for k in np.flatnonzero(ok).tolist()}
+    else:
+        done = set()
+    for i, v in enumerate(values):
+        if v is not None and i not in done:
+            try:
+                out[i] = normalize_app_no(v)
+            except InvalidValue:
+                out[i] = None
+                slow.add(i)
+    return out
 
 
 def record_values(rec: PatentRecord, fields: Sequence[str]) -> list[Any]:

@@ -46,6 +46,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 
 from ingest.chains import ChainCatalogue
@@ -213,7 +214,7 @@ class ChunkPreparer:
         self._province: dict[str, str | None] = {}
         self._regions: dict[tuple[str, str | None], str | None] = {}
         self._org_ids: dict[tuple[str, ...], tuple[tuple[str, ...], list[str]]] = {}
-        self._subclasses: dict[tuple, list[str]] = {}
+        self._by_codes: dict[tuple, tuple] = {}
         self._batches: list[pa.RecordBatch] = []
         self._rows = 0
         self._touches: dict[tuple, int] = {}
@@ -342,11 +343,11 @@ class ChunkPreparer:
             first_orgs.append(app_ids[0] if app_ids else (owners[0] if owners else ""))
         subclasses, sei_codes, sei_rules, chain_nodes, chain_scores, chain_vias = self._classify(cols)
         ev: tuple[list, ...] = ([], [], [], [])
-        for key, *values in zip(keys, cols["transfer_dates"], cols["licence_dates"], cols["pledge_dates"],
-                                cols["transfer_count"], cols["licence_count"], cols["pledge_count"],
-                                cols["open_licence"]):
-            if any(values):
-                events = event_rows(key, *values)
+        for key, td, ld, pd, tc, lc, pc_, ol in zip(keys, cols["transfer_dates"], cols["licence_dates"],
+                                                   cols["pledge_dates"], cols["transfer_count"],
+                                                   cols["licence_count"], cols["pledge_count"], cols["open_licence"]):
+            if tc or lc or pc_ or ol or td or ld or pd:
+                events = event_rows(key, td, ld, pd, tc, lc, pc_, ol)
                 rows = ([e["id"] for e in events], [e["kind"] for e in events], [e["date"] for e in events],
                         [e["raw"] for e in events])
             else:
@@ -377,9 +378,10 @@ class ChunkPreparer:
 
     def _classify(self, cols: dict[str, list]) -> tuple[list, ...]:
         """Per row: IPC subclasses, SEI codes and rules, chain nodes, scores and vias
-        (:func:`classify` over columns)."""
+        (:func:`classify` over columns). What depends on the codes alone is cached by
+        the codes' display forms."""
         sei_c, chains_c = self.sei, self.chains
-        cache = self._subclasses
+        cache = self._by_codes
         out: tuple[list, ...] = ([], [], [], [], [], [])
         subclasses_l, sei_codes, sei_rules, chain_nodes, chain_scores, chain_vias = out
         for codes, displays, cpc, title, abstract, claim1 in zip(
@@ -388,32 +390,42 @@ class ChunkPreparer:
             key = (displays, cpc) if cpc else displays
             hit = cache.get(key)
             if hit is None:
-                hit = ipc_subclasses(codes, cpc)
-                if len(cache) < 200_000:
-                    cache[key] = hit
-            subclasses, cpc_sub = hit
+                subclasses, cpc_sub = ipc_subclasses(codes, cpc)
+                sei_fixed = None  # (codes, rules) when they do not depend on the text
+                if sei_c is None or not codes:
+                    sei_fixed = (_EMPTY, _EMPTY)
+                elif not sei_c.needs_text(codes, displays):
+                    found = sei_c.classify(codes, key=displays)
+                    sei_fixed = (list(found), list(found.values())) if found else (_EMPTY, _EMPTY)
+                hit = (subclasses, cpc_sub, sei_fixed)
+                if len(cache) > 200_000:
+                    cache.clear()
+                cache[key] = hit
+            subclasses, cpc_sub, sei_fixed = hit
             subclasses_l.append(subclasses)
-            if sei_c is None and chains_c is None:
-                sei_codes.append(_EMPTY)
-                sei_rules.append(_EMPTY)
+            if sei_fixed is not None and chains_c is None:
+                sei_codes.append(sei_fixed[0])
+                sei_rules.append(sei_fixed[1])
                 chain_nodes.append(_EMPTY)
                 chain_scores.append(_EMPTY)
                 chain_vias.append(_EMPTY)
                 continue
-            text = " ".join(t for t in (title, abstract, claim1) if t)
-            sei = sei_c.classify(codes, text, key=displays) if (sei_c is not None and codes) else None
-            if sei:
-                sei_codes.append(list(sei))
-                sei_rules.append(list(sei.values()))
+            # title, abstract and first claim, as classify() joins them
+            if claim1:
+                text = f"{title} {abstract} {claim1}" if abstract else f"{title} {claim1}"
             else:
-                sei_codes.append(_EMPTY)
-                sei_rules.append(_EMPTY)
-            chains = None
-            if chains_c is not None:
-                if codes:
-                    chains = chains_c.classify(codes, text, key=displays)
-                else:
-                    chains = chains_c.classify([x for x in map(subclass_code, cpc_sub) if x], text)
+                text = f"{title} {abstract}" if abstract else (title or "")
+            if sei_fixed is None:
+                found = sei_c.classify(codes, text, key=displays)
+                sei_fixed = (list(found), list(found.values())) if found else (_EMPTY, _EMPTY)
+            sei_codes.append(sei_fixed[0])
+            sei_rules.append(sei_fixed[1])
+            if chains_c is None:
+                chains = None
+            elif codes:
+                chains = chains_c.classify(codes, text, key=displays)
+            else:
+                chains = chains_c.classify([x for x in map(subclass_code, cpc_sub) if x], text)
             if chains:
                 chain_values = chains.values()
                 chain_nodes.append(list(chains))
@@ -444,7 +456,10 @@ def _array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
     lengths = list(map(len, values))
     total = sum(lengths)
     if not total:
-        return pa.array(values, type_)
+        if None in values:
+            return pa.array(values, type_)
+        return pa.ListArray.from_arrays(pa.array(np.zeros(len(values) + 1, np.int32)),
+                                        pa.array([], type_.value_type), type=type_)
     offsets = pa.array(list(accumulate(lengths, initial=0)), pa.int32())
     flat = pa.array(list(chain.from_iterable(values)), type_.value_type)
     return pa.ListArray.from_arrays(offsets, flat, type=type_)

@@ -138,10 +138,30 @@ class SeiClassifier:
         self._code_cache[code.display] = hit
         return hit
 
+    def needs_text(self, codes: Sequence[IpcCode], key: tuple[str, ...]) -> bool:
+        """Whether the classification of these codes depends on the patent's text (a rule
+        with a keyword condition applies to one of them)."""
+        return bool(self._combo(codes, key)[1])
+
     def classify(self, codes: Sequence[IpcCode], text: str = "", *, key: tuple[str, ...] | None = None
                  ) -> dict[str, str]:
         """SEI level-2 code -> matching rule ids (``;``-joined) for a patent; ``key``: the
         codes' display forms when the caller has them."""
+        plain, conditional, joined = self._combo(codes, key)
+        if not conditional:
+            return dict(joined)
+        found = {k: list(v) for k, v in plain.items()}
+        for sei, rule_id, terms in conditional:
+            if any(t in text for t in terms):
+                lst = found.setdefault(sei, [])
+                if rule_id not in lst:
+                    lst.append(rule_id)
+        return {k: ";".join(sorted(v, key=_rule_sort_key)) for k, v in found.items()}
+
+    def _combo(self, codes: Sequence[IpcCode], key: tuple[str, ...] | None
+               ) -> tuple[dict[str, list[str]], tuple[tuple[str, str, tuple[str, ...]], ...], dict[str, str]]:
+        """(rules matched on the IPC side alone, rules with a keyword condition, the first
+        joined) of a combination of codes, cached by the codes' display forms."""
         if key is None:
             key = tuple(c.display for c in codes)
         hit = self._combo_cache.get(key)
@@ -160,16 +180,7 @@ class SeiClassifier:
             hit = (ordered, tuple(conditional), {k: ";".join(v) for k, v in ordered.items()})
             if len(self._combo_cache) < 200_000:
                 self._combo_cache[key] = hit
-        plain, conditional, joined = hit
-        if not conditional:
-            return dict(joined)
-        found = {k: list(v) for k, v in plain.items()}
-        for sei, rule_id, terms in conditional:
-            if any(t in text for t in terms):
-                lst = found.setdefault(sei, [])
-                if rule_id not in lst:
-                    lst.append(rule_id)
-        return {k: ";".join(sorted(v, key=_rule_sort_key)) for k, v in found.items()}
+        return hit
 
     # graph rows -------------------------------------------------------------------------
     def category_rows(self) -> list[dict]:

@@ -413,3 +413,13 @@ def test_universities_and_ipc_scheme_readers():
     assert rows["A01B1/02"] == {"id": "A01B1/02", "level": "group", "title": "Spades; Shovels", "title_zh": None,
                                 "parent": "A01B1/00", "subclass": "A01B"}
     assert rows["H01M"]["title_zh"].startswith("用于直接转变化学能为电能的方法或装置")
+
+
+def test_full_width_identifiers_become_ascii() -> None:
+    """Full-width digits and letters (typed with a Chinese input method) give the same
+    canonical ASCII identifiers; they used to pass through unchanged."""
+    assert normalize_app_no("CN20201000000１.1") == "CN202010000001.1"
+    assert normalize_app_no("ＣＮ２０２０１００００００１．１") == "CN202010000001.1"
+    assert normalize_pub_no("CN１１５８８３３９７Ａ") == "CN115883397A"
+    with pytest.raises(InvalidValue):
+        normalize_app_no("CN20201000000１.2")  # wrong check digit, full width or not

@@ -23,6 +23,7 @@ Publication numbers
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from operator import mul
 
@@ -30,9 +31,9 @@ from ingest.normalize import EMPTY_MARKERS, InvalidValue, is_empty
 
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _APP_CLEAN = re.compile(r"[\s\u3000]+")
-_APP_RE = re.compile(r"^(?:CN|ZL)?(\d+)(?:\.([0-9X]))?$")
+_APP_RE = re.compile(r"^(?:CN|ZL)?([0-9]+)(?:\.([0-9X]))?$")
 _PUB_CLEAN = re.compile(r"[\s\u3000\-]+")
-_PUB_RE = re.compile(r"^([A-Z]{2})?(\d{5,13})([A-Z]\d?)?$")
+_PUB_RE = re.compile(r"^([A-Z]{2})?([0-9]{5,13})([A-Z][0-9]?)?$")
 
 KIND_BY_TYPE_DIGIT = {"1": "invention", "8": "invention", "2": "utility_model", "9": "utility_model", "3": "design"}
 
@@ -73,7 +74,7 @@ def check_digit(digits: str) -> str:
     return "X" if r == 10 else str(r)
 
 
-_CANONICAL_APP = re.compile(r"^CN(\d{12})\.([0-9X])$")
+_CANONICAL_APP = re.compile(r"^CN([0-9]{12})\.([0-9X])$")
 
 
 def _normalize_app_no(raw: str) -> str:
@@ -86,6 +87,8 @@ def _normalize_app_no(raw: str) -> str:
         if check != expected:
             raise InvalidValue(f"check digit {check} does not match (expected {expected})")
         return raw
+    if not raw.isascii():  # full-width digits and letters (Chinese input methods)
+        raw = unicodedata.normalize("NFKC", raw)
     s = _APP_CLEAN.sub("", raw).upper()
     m = _APP_RE.match(s)
     if not m:
@@ -136,7 +139,7 @@ def app_kind(app_no: str | None) -> str | None:
     return KIND_BY_TYPE_DIGIT.get(digit)
 
 
-_CANONICAL_PUB = re.compile(r"^CN\d{6,9}[A-Z]\d?$")
+_CANONICAL_PUB = re.compile(r"^CN[0-9]{6,9}[A-Z][0-9]?$")
 
 
 def _normalize_pub_no(raw: str) -> str:
@@ -147,6 +150,8 @@ def _normalize_pub_no(raw: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _normalize_pub_other(raw: str) -> str:
+    if not raw.isascii():  # full-width digits and letters
+        raw = unicodedata.normalize("NFKC", raw)
     s = _PUB_CLEAN.sub("", raw).upper()
     m = _PUB_RE.match(s)
     if not m:
