@@ -49,6 +49,7 @@ from ingest.records import (
     _inventors,
     _names,
     _split_ipc,
+    extend_codes,
 )
 
 _EMPTY = EMPTY_MARKERS
@@ -321,14 +322,7 @@ def _ipc_cells(cells: tuple[str | None, str | None, str | None]) -> tuple[tuple,
         codes, bad = _split_ipc(v)
         if bad:
             raise InvalidValue("malformed IPC code")
-        if ipc:
-            seen = {x.display for x in ipc}
-            for x in codes:
-                if x.display not in seen:
-                    seen.add(x.display)
-                    ipc.append(x)
-        else:
-            ipc.extend(codes)
+        extend_codes(ipc, codes)
         if ipc_main is None and name == "ipc_codes" and codes:
             ipc_main = codes[0].display
     return tuple(ipc), ipc_main, tuple(c.display for c in ipc)

@@ -36,7 +36,6 @@ from ingest.normalize.numbers import (
 )
 from ingest.normalize.status import legal_status, patent_kind, yes_no
 
-
 #: identifier fields: (record attribute, normaliser, name in the warning)
 _ID_FIELDS = (("app_no", normalize_app_no, "application number"),
               ("pub_no", normalize_pub_no, "pub no"), ("grant_no", normalize_pub_no, "grant no"))
@@ -188,6 +187,18 @@ def _split_ipc(s: str) -> tuple[list[IpcCode], list[str]]:
     return split_ipc(s)
 
 
+def extend_codes(ipc: list[IpcCode], codes: list[IpcCode]) -> None:
+    """Append to ``ipc`` the codes it does not hold yet (by display form), in order."""
+    if not ipc:
+        ipc.extend(codes)
+        return
+    seen = {x.display for x in ipc}
+    for x in codes:
+        if x.display not in seen:
+            seen.add(x.display)
+            ipc.append(x)
+
+
 class RecordBuilder:
     """Turns the rows of one file into :class:`PatentRecord` s."""
 
@@ -331,14 +342,7 @@ class RecordBuilder:
             codes, bad = _split_ipc(v) if v.__class__ is str else split_ipc(v)
             for b in bad:
                 warn(Issue("warning", self._col(row, name), b, "IPC code dropped: malformed IPC code"))
-            if ipc:
-                seen = {x.display for x in ipc}
-                for x in codes:
-                    if x.display not in seen:
-                        seen.add(x.display)
-                        ipc.append(x)
-            else:
-                ipc.extend(codes)
+            extend_codes(ipc, codes)
             if rec.ipc_main is None and name == "ipc_codes" and codes:
                 # the first code of a 分类号 list is the main class by CNIPA convention
                 rec.ipc_main = codes[0].display
