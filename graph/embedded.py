@@ -507,19 +507,30 @@ class EmbeddedStore(GraphStore):
         keys = check_keys(nt.label, nt.prop_names, [columns])
         if nt.key not in keys:
             raise SchemaError(f"{nt.label} rows need {nt.key!r}")
-        n = _column_length(nt.label, columns)
-        arrays, names = [], []
-        for name, db_type in self._table_columns(nt.label):
-            prop_type = nt.prop_type(name) if name in nt.prop_names else _schema_type(db_type)
+        declared = {name: nt.prop_type(name) for name in nt.prop_names}
+        arrays, names = self._typed_arrays(nt.label, declared, keys, columns, key=nt.key)
+        return pa.Table.from_arrays(arrays, names=names)
+
+    def _typed_arrays(self, table: str, declared: Mapping[str, str], keys: Iterable[str],
+                      columns: Mapping[str, Sequence[Any]], *, key: str | None = None
+                      ) -> tuple[list[pa.Array], list[str]]:
+        """(arrays, names): one typed Arrow array per column of the database table
+        ``table``: the key column checked, given properties converted to their declared
+        (else stored) type, the others null."""
+        arrays: list[pa.Array] = []
+        names: list[str] = []
+        n = _column_length(table, columns)
+        for name, db_type in self._table_columns(table):
+            prop_type = declared.get(name) or _schema_type(db_type)
             arrow_type = ARROW_TYPES[prop_type]
-            if name == nt.key:
-                arrays.append(_key_array(nt.label, name, columns[name]))
+            if name == key:
+                arrays.append(_key_array(table, name, columns[name]))
             elif name in keys:
-                arrays.append(_column_array(nt.label, name, columns[name], prop_type, arrow_type))
+                arrays.append(_column_array(table, name, columns[name], prop_type, arrow_type))
             else:
                 arrays.append(pa.nulls(n, arrow_type))
             names.append(name)
-        return pa.Table.from_arrays(arrays, names=names)
+        return arrays, names
 
     def _known(self, label: str, count: int | None = None) -> pa.Array | None:
         """All ids of ``label`` when this store wrote every node of the table itself.
@@ -679,23 +690,14 @@ class EmbeddedStore(GraphStore):
 
     def _rel_table_from_columns(self, rt: RelType, columns: Mapping[str, Sequence[Any]]) -> pa.Table:
         keys = check_keys(rt.type, (*REL_KEYS, *rt.prop_names), [columns])
-        n = _column_length(rt.type, columns)
         arrays, names = [], []
         for k in REL_KEYS:
             if k not in keys:
                 raise SchemaError(f"{rt.type} rows need {k!r}")
             arrays.append(_key_array(rt.type, k, columns[k]))
             names.append(k)
-        types = {p.name: p.type for p in rt.props}
-        for name, db_type in self._table_columns(rt.type):
-            prop_type = types.get(name) or _schema_type(db_type)
-            arrow_type = ARROW_TYPES[prop_type]
-            if name in keys:
-                arrays.append(_column_array(rt.type, name, columns[name], prop_type, arrow_type))
-            else:
-                arrays.append(pa.nulls(n, arrow_type))
-            names.append(name)
-        return pa.Table.from_arrays(arrays, names=names)
+        props, prop_names = self._typed_arrays(rt.type, {p.name: p.type for p in rt.props}, keys, columns)
+        return pa.Table.from_arrays(arrays + props, names=names + prop_names)
 
     def _with_endpoints(self, rt: RelType, s: str, d: str, table: pa.Table) -> pa.Table:
         """The rows of ``table`` whose src and dst nodes exist."""

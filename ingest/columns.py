@@ -224,7 +224,7 @@ class ColumnBuilder:
             values = first(raw, name)
             out[target] = none if values is None else self._each(values, _pub_list, slow)
         values = first(raw, "open_licence")
-        out["open_licence"] = none if values is None else self._cached("open_licence", values, _yes_no, slow)
+        out["open_licence"] = none if values is None else self._cached("open_licence", values, yes_no, slow)
         for name in _LIST_DEFAULTS:
             if name in out:
                 out[name] = [v if v is not None else _NO_CODES for v in out[name]]
@@ -337,7 +337,3 @@ def _pub_list(v: str) -> tuple[str, ...]:
         if n and n not in nums:
             nums.append(n)
     return tuple(nums)
-
-
-def _yes_no(v: str) -> bool | None:
-    return yes_no(v)

@@ -180,6 +180,11 @@ def ipc_subclasses(codes: Sequence[IpcCode], cpc_codes: Sequence[str]) -> tuple[
     return subclasses, cpc_sub
 
 
+def patent_text(title: str | None, abstract: str | None, claim1: str | None) -> str:
+    """The text keyword conditions are checked in: title, abstract and first claim."""
+    return " ".join(t for t in (title, abstract, claim1) if t)
+
+
 def classify(rec: PatentRecord, sei: SeiClassifier | None, chains: ChainCatalogue | None
              ) -> tuple[list[str], dict[str, str], dict[str, tuple[float, str]]]:
     """(IPC subclasses, SEI code -> rules, chain node -> (score, via)) of a record."""
@@ -187,7 +192,7 @@ def classify(rec: PatentRecord, sei: SeiClassifier | None, chains: ChainCatalogu
     subclasses, cpc_sub = ipc_subclasses(codes, rec.cpc_codes)
     if sei is None and chains is None:
         return subclasses, {}, {}
-    text = " ".join(t for t in (rec.title, rec.abstract, rec.claim1) if t)
+    text = patent_text(rec.title, rec.abstract, rec.claim1)
     found_sei = sei.classify(codes, text) if (sei is not None and codes) else {}
     found_chains: dict[str, tuple[float, str]] = {}
     if chains is not None:
@@ -410,11 +415,7 @@ class ChunkPreparer:
                 chain_scores.append(_EMPTY)
                 chain_vias.append(_EMPTY)
                 continue
-            # title, abstract and first claim, as classify() joins them
-            if claim1:
-                text = f"{title} {abstract} {claim1}" if abstract else f"{title} {claim1}"
-            else:
-                text = f"{title} {abstract}" if abstract else (title or "")
+            text = patent_text(title, abstract, claim1)
             if sei_fixed is None:
                 found = sei_c.classify(codes, text, key=displays)
                 sei_fixed = (list(found), list(found.values())) if found else (_EMPTY, _EMPTY)

@@ -251,19 +251,8 @@ class RecordBuilder:
                 if v.__class__ is str and len(v) > limit:
                     return None, [Issue("reject", h, v[:200], f"field longer than {limit} characters ({len(v)})")]
 
-        # the first non-empty value of every field, in one pass
-        vals: dict[str, Any] = {}
-        for name, cols in self._plan:
-            for c in cols:
-                x = row.get(c)
-                if x is None:
-                    continue
-                if x.__class__ is str:
-                    x = x.strip()
-                    if x in _EMPTY:
-                        continue
-                vals[name] = x
-                break
+        # the first non-empty value of every field
+        vals = {name: v for name, cols in self._plan if (v := _first(row, cols)[0]) is not None}
         get = vals.get
 
         rec = PatentRecord(self.source_file, line, self.source_tag)
