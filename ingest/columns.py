@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.normalize import EMPTY_MARKERS, InvalidValue, is_empty
+from ingest.normalize import EMPTY_MARKERS, InvalidValue
 from ingest.normalize.dates import parse_date_list
 from ingest.normalize.numbers import (
     app_kind,
@@ -43,13 +43,13 @@ from ingest.records import (
     _COUNT_FIELDS,
     _DATE_FIELDS,
     _DATE_LIST_FIELDS,
-    _NUM_SPLIT,
     PatentRecord,
     RecordBuilder,
     _inventors,
     _names,
     _split_ipc,
     extend_codes,
+    pub_numbers,
 )
 
 _EMPTY = EMPTY_MARKERS
@@ -329,11 +329,7 @@ def _ipc_cells(cells: tuple[str | None, str | None, str | None]) -> tuple[tuple,
 
 
 def _pub_list(v: str) -> tuple[str, ...]:
-    nums: list[str] = []
-    for part in _NUM_SPLIT.split(v):
-        if not part or is_empty(part):
-            continue
-        n = normalize_pub_no(part)
-        if n and n not in nums:
-            nums.append(n)
+    nums, bad = pub_numbers(v)
+    if bad:
+        raise InvalidValue("malformed publication number in a list")
     return tuple(nums)

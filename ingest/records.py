@@ -187,6 +187,23 @@ def _split_ipc(s: str) -> tuple[list[IpcCode], list[str]]:
     return split_ipc(s)
 
 
+def pub_numbers(cell: str) -> tuple[list[str], list[str]]:
+    """(distinct normalised publication numbers, malformed parts) of a family / citation cell."""
+    nums: list[str] = []
+    bad: list[str] = []
+    for part in _NUM_SPLIT.split(cell):
+        if not part or is_empty(part):
+            continue
+        try:
+            n = normalize_pub_no(part)
+        except InvalidValue:
+            bad.append(part)
+            continue
+        if n and n not in nums:
+            nums.append(n)
+    return nums, bad
+
+
 def extend_codes(ipc: list[IpcCode], codes: list[IpcCode]) -> None:
     """Append to ``ipc`` the codes it does not hold yet (by display form), in order."""
     if not ipc:
@@ -412,18 +429,9 @@ class RecordBuilder:
             v = get(name)
             if v is None:
                 continue
-            nums: list[str] = []
-            for part in _NUM_SPLIT.split(str(v)):
-                if not part or is_empty(part):
-                    continue
-                try:
-                    n = normalize_pub_no(part)
-                except InvalidValue:
-                    warn(Issue("warning", self._col(row, name), part,
-                               f"{name} entry dropped: malformed publication number"))
-                    continue
-                if n and n not in nums:
-                    nums.append(n)
+            nums, bad = pub_numbers(str(v))
+            for part in bad:
+                warn(Issue("warning", self._col(row, name), part, f"{name} entry dropped: malformed publication number"))
             setattr(rec, target, nums)
         v = get("open_licence")
         if v is not None:
