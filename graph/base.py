@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
 from graph.schema import SCHEMA, Schema
@@ -91,6 +92,15 @@ class GraphStore(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """A context for a long run of writes (an ingest of many rows): backends may defer
+        durability work until it ends. Every write is committed as usual; only a crash
+        inside the context may cost more of it -- the embedded store then rolls the graph
+        back to where the bulk load began (or to its last checkpoint inside it) when the
+        file is next opened, and the ingest is re-run (ingest is idempotent). Nesting is
+        allowed. This default does nothing (Neo4j has no such trade-off)."""
+        return nullcontext()
+
     # -- writes ------------------------------------------------------------------------
     @abstractmethod
     def upsert_nodes(self, label: str, rows: Iterable[Row]) -> int:
@@ -126,12 +136,15 @@ class GraphStore(ABC):
         *,
         src_label: str | None = None,
         dst_label: str | None = None,
+        src_exists: bool = False,
     ) -> int:
         """Create relationships the caller knows are not stored yet -- distinct (src, dst)
         pairs, e.g. every ``src`` was created by :meth:`insert_nodes` in this run --
         given as columns (``src``, ``dst``, properties). Rows whose endpoints do not
-        exist are skipped and not counted, as in :meth:`upsert_relationships`. Backends
-        with a bulk loader skip the existing-pair lookup; this default upserts."""
+        exist are skipped and not counted, as in :meth:`upsert_relationships`;
+        ``src_exists=True``: the caller guarantees every ``src`` node exists, so backends
+        may skip checking that side. Backends with a bulk loader skip the existing-pair
+        lookup; this default upserts."""
         return self.upsert_relationships(
             rel_type, rows_from_columns(columns), src_label=src_label, dst_label=dst_label
         )

@@ -36,7 +36,10 @@ parsing overlaps the loader's work. Per chunk the loader then:
 
 The store writes of a session run in order on one background thread for the embedded
 store (a COPY releases the GIL), while the loader resolves the next chunk; any read of
-the store waits for the pending writes first. Citations are resolved at
+the store waits for the pending writes first. From the first commit of at least
+``bulk_min_patents`` new patents to :meth:`IngestSession.finish` the session runs
+inside ``store.bulk_load()`` (the embedded store's automatic checkpoints are off then;
+see :mod:`graph.embedded`). Citations are resolved at
 :meth:`IngestSession.finish`, when every file of the run is known; so are the
 organisations' ``LOCATED_IN`` edges (their most specific region).
 """
@@ -48,7 +51,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -99,6 +102,8 @@ _LISTS = ("family_ids", "cpc_codes", "cites", "cited_by", "transfer_dates", "lic
 DEFAULT_CHUNK_ROWS = 50_000
 #: new patents gathered before their nodes and relationships are inserted
 DEFAULT_COMMIT_ROWS = 500_000
+#: a commit of at least this many new patents starts the store's bulk-load mode
+DEFAULT_BULK_MIN_PATENTS = 100_000
 #: the inserted nodes
 _NODE_INSERTS = ("Patent", "Inventor")
 #: processes parsing a large file (each prepares every n-th chunk)
@@ -297,6 +302,7 @@ class IngestSession:
         regions: RegionTable | None = None,
         chunk_size: int = DEFAULT_CHUNK_ROWS,
         commit_rows: int = DEFAULT_COMMIT_ROWS,
+        bulk_min_patents: int = DEFAULT_BULK_MIN_PATENTS,
         workers: int = DEFAULT_WORKERS,
         worker_min_bytes: int = WORKER_MIN_BYTES,
         background_writes: bool | None = None,
@@ -305,7 +311,8 @@ class IngestSession:
     ) -> None:
         """``workers``: processes that parse files of at least ``worker_min_bytes`` (0:
         parse in this process); ``commit_rows``: new patents gathered before they are
-        inserted; ``background_writes``: run store writes on a background thread (default:
+        inserted; ``bulk_min_patents``: a commit of this many new patents starts the
+        store's bulk-load mode (kept until :meth:`finish`); ``background_writes``: run store writes on a background thread (default:
         for the embedded store)."""
         self.store = store
         self.report = report
@@ -316,6 +323,7 @@ class IngestSession:
         self.regions = regions or region_table()
         self.chunk_size = chunk_size
         self.commit_rows = commit_rows
+        self.bulk_min_patents = bulk_min_patents
         self.workers = workers
         self.worker_min_bytes = worker_min_bytes
         self.progress = progress
@@ -352,6 +360,9 @@ class IngestSession:
         if background_writes is None:
             background_writes = store.dialect == "embedded"
         self._writer = _Writer(background_writes)
+        #: the store's bulk-load context, once entered
+        self._bulk = ExitStack()
+        self._bulk_on = False
         self._load_keys()
 
     # -- setup ------------------------------------------------------------------------------
@@ -912,7 +923,12 @@ class IngestSession:
 
     def _commit(self) -> None:
         """Insert the gathered nodes (patents, inventors), then the relationships."""
-        gathered, self._gathered, self._gathered_patents = self._gathered, {}, 0
+        gathered, n_patents = self._gathered, self._gathered_patents
+        self._gathered, self._gathered_patents = {}, 0
+        if not self._bulk_on and n_patents >= self.bulk_min_patents:
+            self._bulk_on = True
+            # on the writer thread: the store's writes so far are done when it starts
+            self._writer.submit(self._bulk.enter_context, self.store.bulk_load())
         order = [n for n in _NODE_INSERTS if n in gathered] + [n for n in gathered if n not in _NODE_INSERTS]
         for name in order:
             insert = self._insert_nodes if name in _NODE_INSERTS else self._insert_rels
@@ -1036,7 +1052,9 @@ class IngestSession:
 
     def _insert_rels(self, rel_type: str, columns: dict[str, Any]) -> None:
         if columns and len(columns["src"]):
-            self._count(rel_type, self.store.insert_relationships(rel_type, columns))
+            # every gathered relationship starts at a node inserted in the same commit
+            # (a new patent or inventor), before it: only the dst side needs checking
+            self._count(rel_type, self.store.insert_relationships(rel_type, columns, src_exists=True))
 
     def _abandon_writes(self) -> None:
         """After an error: drop gathered inserts, wait for the writes already started."""
@@ -1045,6 +1063,15 @@ class IngestSession:
             self._writer.drain()
         except Exception:  # logged, not hidden: the error being raised is the one to report
             log.exception("a store write failed while an ingest was being abandoned")
+        self._end_bulk()
+
+    def _end_bulk(self) -> None:
+        """Leave the store's bulk-load mode (its final checkpoint), if entered."""
+        if self._bulk_on:
+            self._bulk_on = False
+            t = time.perf_counter()
+            self._bulk.close()
+            self._time("checkpoint", t)
 
     # -- end of run ----------------------------------------------------------------------------
     def finish(self) -> None:
@@ -1071,9 +1098,12 @@ class IngestSession:
                 org_rows = [o.row() for o in self.orgs.values() if o.dirty]
                 self._write_nodes("Organization", org_rows)
         finally:
-            self._writer.close()
-            self.timings["write"] = self._writer.seconds
-            self._writer = _Writer(False)  # the session stays usable, writing inline
+            try:
+                self._writer.close()
+            finally:
+                self.timings["write"] = self._writer.seconds
+                self._writer = _Writer(False)  # the session stays usable, writing inline
+                self._end_bulk()
 
 
 def _chain_first(first: dict, rest: Iterable[dict]) -> Iterable[dict]:

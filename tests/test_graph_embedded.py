@@ -18,12 +18,12 @@ from patentnav.errors import BackendUnavailable, GraphError, SchemaError
 from tests import _fixtures_graph as fx
 
 
-def _small(path, **kw) -> EmbeddedStore:
+def _small(path, buffer_pool_mb: int = 128, **kw) -> EmbeddedStore:
     """A store with tiny chunk sizes and thresholds so small data takes every path."""
     opts = dict(batch_size=100, copy_batch_size=1000, rel_copy_batch_size=1000,
                 copy_min_rows=300, copy_min_rows_empty=200, rel_copy_min_rows=300)
     opts.update(kw)
-    store = EmbeddedStore.open(path / "g.lbug", buffer_pool_mb=128, **opts)
+    store = EmbeddedStore.open(path / "g.lbug", buffer_pool_mb=buffer_pool_mb, **opts)
     store.init_schema()
     return store
 
@@ -281,3 +281,131 @@ def test_a_long_lived_writer_does_not_fill_the_buffer_pool(tmp_path):
         assert store.run("co_applicants", id="A")[0]["patents"] == 119
     finally:
         store.close()
+
+
+def _setting(store: EmbeddedStore, name: str) -> str:
+    return store._rows(f"CALL current_setting('{name}') RETURN *", name="test")[0][name]
+
+
+def test_bulk_load_turns_checkpoints_off_and_back_on(tmp_path):
+    from graph.embedded import bulk_marker
+
+    s = _small(tmp_path)
+    marker = bulk_marker(tmp_path / "g.lbug")
+    assert _setting(s, "auto_checkpoint") == "True" and not marker.exists()
+    with s.bulk_load():
+        assert _setting(s, "auto_checkpoint") == "False" and marker.exists()
+        with s.bulk_load():  # nested: still on, and still on after the inner one ends
+            s.insert_nodes("Patent", {"id": [f"P{i:04d}" for i in range(500)]})
+        assert _setting(s, "auto_checkpoint") == "False" and marker.exists()
+        s.insert_nodes("Organization", {"id": [f"O{i}" for i in range(300)]})
+        s.insert_relationships("APPLIED_BY", {"src": [f"P{i:04d}" for i in range(500)],
+                                              "dst": [f"O{i % 300}" for i in range(500)], "ord": [0] * 500},
+                               src_exists=True)
+    assert _setting(s, "auto_checkpoint") == "True" and not marker.exists()
+    s.close()
+    s = EmbeddedStore.open(tmp_path / "g.lbug", buffer_pool_mb=128, read_only=True)
+    assert s.count_nodes()["Patent"] == 500 and s.count_relationships()["APPLIED_BY"] == 500
+    s.close()
+
+
+def _patents_seen_by_a_reader(path) -> int:
+    """Patents another process sees in the file (what a checkpoint made durable)."""
+    code = textwrap.dedent(f"""
+        from graph.embedded import EmbeddedStore
+        print(EmbeddedStore.open({str(path)!r}, buffer_pool_mb=64, read_only=True).count_nodes()["Patent"])
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out
+    return int(out.stdout.split()[-1])
+
+
+def test_bulk_load_checkpoints_every_n_bytes_and_on_close(tmp_path):
+    from graph.embedded import bulk_marker
+
+    path = tmp_path / "g.lbug"
+    # (a COPY into the wide Patent table holds ~30 MB of the pool until its connection
+    # is replaced: four of them fill 128 MB, in or out of a bulk load)
+    s = _small(tmp_path, buffer_pool_mb=512, bulk_checkpoint_bytes=1 << 40)
+    with s.bulk_load():
+        s.insert_nodes("Patent", {"id": [f"P{i:04d}" for i in range(3000)], "title": ["一种电池"] * 3000})
+        assert _patents_seen_by_a_reader(path) == 0  # committed, not checkpointed yet
+    assert _patents_seen_by_a_reader(path) == 3000
+    s.close()
+    s = _small(tmp_path, buffer_pool_mb=512, bulk_checkpoint_bytes=1)
+    with s.bulk_load():
+        s.insert_nodes("Patent", {"id": [f"Q{i:04d}" for i in range(3000)], "title": ["一种电池"] * 3000})
+        assert _patents_seen_by_a_reader(path) == 6000  # checkpointed after the COPY
+    # close() inside a bulk load ends it (checkpoint, marker removed)
+    bulk = s.bulk_load()
+    bulk.__enter__()
+    s.insert_nodes("Patent", {"id": [f"R{i:04d}" for i in range(3000)]})
+    assert bulk_marker(path).exists()
+    s.close()
+    assert not bulk_marker(path).exists()
+    assert _patents_seen_by_a_reader(path) == 9000
+
+
+def test_an_interrupted_bulk_load_is_rolled_back_on_the_next_open(tmp_path):
+    """A process killed inside a bulk load (no checkpoint, no close): the next read-write
+    open moves its log aside and opens the graph as of the bulk load's start; a
+    read-only open asks for that first."""
+    from graph.embedded import bulk_marker
+
+    path = tmp_path / "g.lbug"
+    s = _small(tmp_path)
+    s.insert_nodes("Patent", {"id": [f"A{i:04d}" for i in range(400)]})
+    s.close()
+    code = textwrap.dedent(f"""
+        import os
+        from graph.embedded import EmbeddedStore
+        s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128, copy_min_rows=300)
+        bulk = s.bulk_load()
+        bulk.__enter__()
+        s.insert_nodes("Patent", {{"id": [f"B{{i:05d}}" for i in range(20000)],
+                                   "title": ["一种锂电池正极材料"] * 20000}})
+        os.kill(os.getpid(), 9)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == -9, out
+    assert bulk_marker(path).exists()
+    (tmp_path / "g.lbug.wal").write_bytes(b"log of the killed process")  # (may or may not exist)
+    with pytest.raises(BackendUnavailable, match="interrupted"):
+        EmbeddedStore.open(path, buffer_pool_mb=128, read_only=True)
+    reopen = textwrap.dedent(f"""
+        from graph.embedded import EmbeddedStore
+        s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128)
+        print("patents", s.count_nodes()["Patent"])
+        s.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", reopen], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "patents 400" in out.stdout, out
+    assert "was interrupted" in out.stderr
+    assert not bulk_marker(path).exists() and (tmp_path / "g.lbug.wal.interrupted").exists()
+    s = EmbeddedStore.open(path, buffer_pool_mb=128, read_only=True)
+    assert s.count_nodes()["Patent"] == 400
+    s.close()
+
+
+def test_a_live_bulk_load_is_left_alone(tmp_path):
+    """The marker of a process that is still running is not touched by another open."""
+    from graph.embedded import bulk_marker, recover_bulk_load
+
+    s = _small(tmp_path)
+    with s.bulk_load():
+        s.insert_nodes("Patent", {"id": [f"P{i:04d}" for i in range(500)]})
+        s.upsert_nodes("Organization", [{"id": "O1", "name": "甲"}])  # (logged)
+        assert recover_bulk_load(tmp_path / "g.lbug") is False  # this process is alive
+        assert bulk_marker(tmp_path / "g.lbug").exists() and (tmp_path / "g.lbug.wal").exists()
+    s.close()
+
+
+def test_insert_relationships_src_exists_checks_the_dst_side_only(tmp_path):
+    s = _small(tmp_path)
+    s.insert_nodes("Patent", {"id": ["P1", "P2"]})
+    s.insert_nodes("Organization", {"id": ["O1"]})
+    # a missing dst is still dropped
+    assert s.insert_relationships("APPLIED_BY", {"src": ["P1", "P2"], "dst": ["O1", "NOPE"], "ord": [0, 0]},
+                                  src_exists=True) == 1
+    assert s.count_relationships()["APPLIED_BY"] == 1
+    s.close()

@@ -154,10 +154,15 @@ def inline(files, tmp_path_factory):
 @pytest.fixture(scope="module")
 def workers(files, tmp_path_factory):
     """The same file through two worker processes, 50-row chunks, commits every 120 new
-    patents, background writes."""
+    patents, background writes, the store's bulk-load mode from the first commit."""
     store, settings = _store(tmp_path_factory.mktemp("workers"))
+    entered = []
+    real = store.bulk_load
+    store.bulk_load = lambda: entered.append(1) or real()
     summaries, report = _load(store, settings, [files["full"]], workers=2, worker_min_bytes=0, chunk_size=50,
-                              commit_rows=120)
+                              commit_rows=120, bulk_min_patents=100)
+    del store.bulk_load
+    assert entered == [1]  # once, at the first commit
     yield store, settings, summaries, report
     store.close()
 
@@ -173,6 +178,11 @@ def test_accounting_and_report(inline, workers):
 
 
 def test_worker_chunks_give_the_same_graph_as_one_chunk(inline, workers):
+    from graph.embedded import bulk_marker
+
+    # the bulk load ended with the session: marker gone, automatic checkpoints back on
+    assert not bulk_marker(workers[0]._path).exists()
+    assert workers[0]._rows("CALL current_setting('auto_checkpoint') RETURN *", name="t")[0]["auto_checkpoint"] == "True"
     a, b = _dump(inline[0]), _dump(workers[0])
     assert a.keys() == b.keys()
     for name in a:
