@@ -27,6 +27,8 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.normalize import EMPTY_MARKERS, InvalidValue
 from ingest.normalize.dates import parse_date_list
@@ -53,6 +55,15 @@ from ingest.records import (
 )
 
 _EMPTY = EMPTY_MARKERS
+#: what ``str.strip()`` strips (``utf8_trim`` with these characters strips the same)
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+_EMPTY_ARROW = pa.array(sorted(EMPTY_MARKERS), pa.string())
+_NULL = pa.scalar(None, pa.string())
+#: fields whose column value is the cell as read (stripped) -> their record column: given
+#: Arrow cells, the stripped Arrow column is handed on too (no Python -> Arrow conversion
+#: later)
+PASSTHROUGH_FIELDS = {"title": "title", "abstract": "abstract", "claim1": "claim1", "address": "address",
+                      "province_code": "province_code", "legal_status": "legal_status_raw"}
 #: a cached value that raised (the row takes the row builder)
 _BAD = object()
 _NO_CODES: tuple = ()
@@ -96,6 +107,18 @@ class ColumnBuilder:
                         out[i] = x
         return out
 
+    def _first_arrow(self, raw: dict[str, pa.Array], name: str) -> pa.Array | None:
+        """:meth:`_first` of Arrow cells, as an Arrow column (null: no value)."""
+        cols = self.cols.get(name)
+        if not cols:
+            return None
+        out = None
+        for c in cols:
+            stripped = pc.utf8_trim(raw[c], characters=WHITESPACE)
+            value = pc.if_else(pc.is_in(stripped, value_set=_EMPTY_ARROW), _NULL, stripped)
+            out = value if out is None else pc.coalesce(out, value)
+        return out
+
     def _cached(self, name: str, values: list[str | None], fn: Callable[[str], Any], slow: set[int]) -> list:
         """``fn`` of every value, once per distinct value; a value that raises
         :class:`InvalidValue` sends its row to the row builder."""
@@ -136,14 +159,39 @@ class ColumnBuilder:
 
     # -- the batch -------------------------------------------------------------------------
     def build(self, lines: list[int], rows: list[dict[str, str]]) -> tuple[dict[str, list], set[int]]:
-        n = len(rows)
-        raw = {h: list(map(itemgetter(h), rows)) for h in self.mapped}
+        """:meth:`build_columns` of a batch of rows (header -> cell dicts)."""
+        cols, slow, _ = self.build_columns(lines, {h: list(map(itemgetter(h), rows)) for h in self.mapped})
+        return cols, slow
+
+    def build_columns(self, lines: list[int], raw: dict[str, list[str]] | dict[str, pa.Array]
+                      ) -> tuple[dict[str, list], set[int], dict[str, pa.Array]]:
+        """The record columns of a batch given as cell columns (header -> one string per
+        row, as a list or an Arrow string array; at least every mapped header), the rows
+        the row builder must build, and -- for Arrow cells -- the record columns of
+        :data:`PASSTHROUGH_FIELDS` as Arrow arrays (equal to their lists)."""
+        n = len(lines)
         slow: set[int] = set()
         limit = self.limit
-        for col in raw.values():
-            if max(map(len, col), default=0) > limit:
-                slow.update(i for i, x in enumerate(col) if len(x) > limit)
-        first = self._first
+        arrow = isinstance(next(iter(raw.values()), None), (pa.Array, pa.ChunkedArray))
+        passthrough: dict[str, pa.Array] = {}
+        if arrow:
+            for col in map(raw.__getitem__, self.mapped):
+                lengths = pc.utf8_length(col)
+                if (pc.max(lengths).as_py() or 0) > limit:
+                    slow.update(np.flatnonzero(lengths.to_numpy(zero_copy_only=False) > limit).tolist())
+
+            def first(raw: Any, name: str) -> list[str | None] | None:
+                values = self._first_arrow(raw, name)
+                if values is None:
+                    return None
+                if name in PASSTHROUGH_FIELDS:
+                    passthrough[PASSTHROUGH_FIELDS[name]] = values
+                return values.to_pylist()
+        else:
+            for col in map(raw.__getitem__, self.mapped):
+                if max(map(len, col), default=0) > limit:
+                    slow.update(i for i, x in enumerate(col) if len(x) > limit)
+            first = self._first
         out: dict[str, list] = {"line": lines}
         none = [None] * n
 
@@ -211,7 +259,7 @@ class ColumnBuilder:
         for name, source, fn in (("applicants", "applicants", _names), ("holders", "holders", _names),
                                  ("applicant_types", "applicant_type", _names), ("inventors", "inventors", _inventors)):
             values = first(raw, source)
-            out[name] = none if values is None else [fn(v) if v is not None else None for v in values]
+            out[name] = none if values is None else self._cached(name, values, fn, slow)
         for name in ("address", "province_code"):
             values = first(raw, name)
             out[name] = none if values is None else values
@@ -219,7 +267,8 @@ class ColumnBuilder:
         # counts (their own rule: the first non-blank cell, unstripped; 0 is a value)
         for name in _COUNT_FIELDS:
             cols = self.cols.get(name)
-            out[name] = none if not cols else self._counts([raw[c] for c in cols], slow)
+            out[name] = none if not cols else self._counts(
+                [raw[c].to_pylist() if arrow else raw[c] for c in cols], slow)
         for name, target in (("family", "family_ids"), ("cites", "cites"), ("cited_by", "cited_by")):
             values = first(raw, name)
             out[target] = none if values is None else self._each(values, _pub_list, slow)
@@ -232,7 +281,7 @@ class ColumnBuilder:
                 out[name] = [_NO_CODES] * n
         cols = {name: (list(out[name]) if out[name] is none else out[name]) for name in self.fields}
         cols["ipc_display"] = ipc_display
-        return cols, slow
+        return cols, slow, passthrough
 
     def _counts(self, cols: list[list[str]], slow: set[int]) -> list[int | None]:
         cache = self._caches.setdefault("count", {})

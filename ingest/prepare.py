@@ -37,7 +37,7 @@ import pickle
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -48,9 +48,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.chains import ChainCatalogue
-from ingest.columns import ColumnBuilder, record_values
+from ingest.columns import WHITESPACE, ColumnBuilder, record_values
 from ingest.headers import HeaderMap
 from ingest.normalize.ipc import IpcCode, split_ipc
 from ingest.normalize.names import APPLICANT_TYPE_KINDS, normalize_org_name
@@ -62,6 +63,7 @@ from ingest.readers import (
     csv_spans,
     open_span,
     open_table,
+    span_columns,
 )
 from ingest.records import PatentRecord, RecordBuilder
 from ingest.sei import SeiClassifier
@@ -269,18 +271,51 @@ class ChunkPreparer:
     def add_rows(self, lines: list[int], rows: list[dict[str, Any]], chunk: PreparedChunk) -> None:
         """Normalise and prepare a batch of read rows (a few thousand: their objects stay
         in the CPU cache); rejects, warnings and report lines go to ``chunk``."""
-        fields = _RECORD_FIELDS
         if self.columns is not None:
             cols, slow = self.columns.build(lines, rows)
         else:
-            cols = {name: [None] * len(rows) for name in (*fields, "ipc_display")}
+            cols = {name: [None] * len(rows) for name in (*_RECORD_FIELDS, "ipc_display")}
             slow = set(range(len(rows)))
+        self._add_built(lines, cols, slow, rows.__getitem__, chunk)
+
+    def add_cells(self, first_line: int, cells: pa.Table, chunk: PreparedChunk) -> None:
+        """Prepare the records of a CSV span read as string columns (row ``i`` starts
+        on line ``first_line + i``; :func:`~ingest.readers.span_columns`), in batches of
+        :data:`BATCH_ROWS`; rows whose cells are all blank are counted as skipped, as
+        the row reader yields them."""
+        assert self.columns is not None, "cells are text rows"
+        n = cells.num_rows
+        chunk.read += n
+        lines = np.arange(first_line, first_line + n)
+        blank = _blank_rows(cells)
+        if blank is not None:
+            chunk.skipped += int(blank.sum())
+            keep = np.flatnonzero(~blank)
+            cells, lines = cells.take(keep), lines[keep]
+        line_list = lines.tolist()
+        headers = cells.column_names
+        for b in range(0, len(line_list), BATCH_ROWS):
+            part = cells.slice(b, BATCH_ROWS)
+            raw = {h: _one(part.column(h)) for h in headers}
+            batch_lines = line_list[b:b + BATCH_ROWS]
+            cols, slow, arrow = self.columns.build_columns(batch_lines, raw)
+            self._add_built(batch_lines, cols, slow, lambda i, raw=raw: {h: raw[h][i].as_py() for h in headers},
+                            chunk, arrow)
+
+    def _add_built(self, lines: list[int], cols: dict[str, list], slow: set[int],
+                   row_at: Callable[[int], dict[str, Any]], chunk: PreparedChunk,
+                   arrow: dict[str, pa.Array] | None = None) -> None:
+        """The row builder for the ``slow`` rows (``row_at(i)``: row i as a dict), then
+        :meth:`add_columns` of the batch without the rejected rows (``arrow``: columns
+        also given as Arrow arrays; dropped when a row's values came from the row
+        builder)."""
+        fields = _RECORD_FIELDS
         drop: list[int] = []
         build = self.records.build
         issues = chunk.issues
         for i in sorted(slow):
             line = lines[i]
-            rec, found = build(line, rows[i])
+            rec, found = build(line, row_at(i))
             for x in found:
                 issues.append((line, x.column, x.value, x.reason, x.level))
                 if x.level == "warning":
@@ -293,12 +328,13 @@ class ChunkPreparer:
                 cols[name][i] = value
             cols["ipc_display"][i] = tuple(c.display for c in rec.ipc)
         if drop:
-            keep = sorted(set(range(len(rows))) - set(drop))
+            keep = sorted(set(range(len(lines))) - set(drop))
             cols = {name: [values[i] for i in keep] for name, values in cols.items()}
-        self.add_columns(cols)
+        self.add_columns(cols, None if slow else arrow)
 
-    def add_columns(self, cols: dict[str, list]) -> None:
-        """Prepare a batch of normalised rows given as record columns."""
+    def add_columns(self, cols: dict[str, list], arrow: dict[str, pa.Array] | None = None) -> None:
+        """Prepare a batch of normalised rows given as record columns (``arrow``: some
+        of them also as Arrow arrays, used as they are)."""
         n = len(cols["line"])
         touches = self._touches
         occ_row = self._occ_row
@@ -377,8 +413,10 @@ class ChunkPreparer:
         values = dict(cols)
         values["ipc"] = cols["ipc_display"]
         values.update(derived)
-        self._batches.append(pa.RecordBatch.from_arrays([_array(values[f.name], f.type) for f in ROW_SCHEMA],
-                                                        schema=ROW_SCHEMA))
+        given = arrow or {}
+        self._batches.append(pa.RecordBatch.from_arrays(
+            [given[f.name] if f.name in given else _array(values[f.name], f.type) for f in ROW_SCHEMA],
+            schema=ROW_SCHEMA))
         self._rows += n
 
     def _classify(self, cols: dict[str, list]) -> tuple[list, ...]:
@@ -449,6 +487,27 @@ _RECORD_FIELDS = tuple(RECORD_COLUMNS)
 _issue_line = itemgetter(0)
 
 
+def _one(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+
+def _blank_rows(cells: pa.Table) -> np.ndarray | None:
+    """Which rows have only blank cells (empty or whitespace, as ``str.isspace``), or
+    None when none has."""
+    def blank(col: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.equal(pc.utf8_length(pc.utf8_trim(col, characters=WHITESPACE)), 0)
+
+    if not cells.num_columns:
+        return None
+    mask = blank(cells.column(0))
+    if not pc.any(mask).as_py():
+        return None
+    for col in cells.columns[1:]:
+        mask = pc.and_(mask, blank(col))
+    out = mask.to_numpy(zero_copy_only=False)
+    return out if out.any() else None
+
+
 def _array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
     """``pa.array(values, type_)``; list columns are built from their flattened values
     and offsets (several times faster than converting nested lists)."""
@@ -502,7 +561,13 @@ def prepare_file(path: Path, hmap: HeaderMap, *, source_file: str, source_tag: s
             k = next(my_spans, None)
             if k is None:
                 return
-            rows = open_span(table, spans[k], k).rows()
+            cells = span_columns(table, spans[k]) if preparer.columns is not None else None
+            if cells is None:
+                rows = open_span(table, spans[k], k).rows()
+            else:  # read by pyarrow: every record is one line and reads as the csv module reads it
+                rows = iter(())
+                preparer.add_cells(spans[k].first_line, cells, chunk)
+                del cells
         elif not mine:
             # another process's chunk: pass over its rows
             skipped = sum(1 for _ in islice(rows, chunk_rows))

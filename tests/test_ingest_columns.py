@@ -81,6 +81,38 @@ def test_column_builder_equals_row_builder(path: Path) -> None:
     _compare(path)
 
 
+@pytest.mark.parametrize("path", _csv_files(), ids=lambda p: p.name)
+def test_arrow_cells_give_the_same_columns(path: Path) -> None:
+    """Cells given as Arrow arrays (a span read by pyarrow) give the columns, and rows
+    handed over, that Python lists of the same cells give; the passthrough columns equal
+    their lists."""
+    import pyarrow as pa
+
+    from ingest.columns import PASSTHROUGH_FIELDS
+
+    try:
+        table = open_table(path)
+    except IngestError:
+        return
+    if table.format != "csv" or not table.headers or map_headers(table.headers).missing_required:
+        return
+    records = RecordBuilder(map_headers(table.headers), source_file=path.name, source_tag="t",
+                            max_field_chars=2000, today=TODAY)
+    columns = ColumnBuilder(records, FIELDS)
+    entries = [(line, raw) for line, raw in table.rows() if raw is not None and raw.__class__ is not BadRow]
+    for start in range(0, len(entries), 300):
+        part = entries[start:start + 300]
+        lines = [line for line, _ in part]
+        want, want_slow = columns.build(lines, [raw for _, raw in part])
+        cells = {h: pa.array([raw[h] for _, raw in part], pa.string()) for h in table.headers}
+        got, slow, arrow = columns.build_columns(lines, cells)
+        assert slow == want_slow
+        assert {k: v for k, v in got.items()} == want
+        assert set(arrow) <= set(PASSTHROUGH_FIELDS.values())
+        for name, values in arrow.items():
+            assert values.to_pylist() == got[name], name
+
+
 def test_generated_rows_all_take_the_column_path(tmp_path: Path) -> None:
     path = tmp_path / "generated_test_patents.csv"
     with path.open("w", encoding="utf-8", newline="") as f:

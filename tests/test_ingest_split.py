@@ -384,3 +384,96 @@ def test_unsplittable_files_still_go_through_workers(tmp_path):
     assert csv_spans(path, target_rows=10) is None
     chunks = _compare(path, chunk_rows=10)
     assert [c.read for c in chunks[:-1]] == [10] * (len(chunks) - 1)  # chunks of chunk_rows rows
+
+
+# -- spans read by pyarrow (span_columns) -------------------------------------------------------
+def _quoted_records(n: int, seed: int = 5) -> list[list[str]]:
+    """One-line records with quotes, delimiters and odd whitespace inside fields."""
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(n):
+        title = rnd.choice([f"一种电池{i}", f'一种"双层"电池{i}', f"电池, 含隔膜{i}", f" 电池\u3000{i} ", f"a\"b{i}"])
+        rows.append([_app_no(i), f"CN{110_000_000 + i}A", title, f"摘要{i}；结构简单。", rnd.choice(ORGS),
+                     f"2020{1 + i % 12:02d}{1 + i % 28:02d}", "H01M4/36"])
+    rows.insert(5, [""] * len(HEADERS))  # blank cells: skipped
+    rows.insert(9, ["  ", "\u3000"] + [""] * (len(HEADERS) - 2))  # whitespace only: skipped
+    return rows
+
+
+def _cells_equal(table, span: Span, got) -> None:
+    """span_columns cells are the records open_span yields (blank rows: all blank)."""
+    want = list(open_span(table, span, 0).rows())
+    assert got.num_rows == len(want)
+    cols = {h: got[h].to_pylist() for h in table.headers}
+    for i, (line, rec) in enumerate(want):
+        assert line == span.first_line + i
+        cells = {h: cols[h][i] for h in table.headers}
+        if rec is None:
+            assert all(not c.strip() for c in cells.values())
+        else:
+            assert rec == cells
+
+
+@pytest.mark.parametrize("encoding,line_end,delimiter", [("utf-8", "\n", ","), ("utf-8", "\r\n", ","),
+                                                         ("gb18030", "\r\n", ","), ("utf-8", "\n", "\t")])
+def test_span_columns_reads_what_open_span_reads(tmp_path, encoding, line_end, delimiter):
+    path = tmp_path / ("quoted.tsv" if delimiter == "\t" else "quoted.csv")
+    rows = _quoted_records(200) + _records(40)  # the latter: some multi-line fields
+    path.write_bytes(_csv_text(rows, line_end=line_end, delimiter=delimiter).encode(encoding))
+    table = open_table(path)
+    spans = csv_spans(path, target_rows=6)
+    fast = 0
+    for span in spans:
+        got = readers.span_columns(table, span)
+        if got is None:  # only spans with a multi-line record
+            assert len(list(open_span(table, span, 0).rows())) < path.read_bytes()[span.start:span.end].count(b"\n")
+            continue
+        fast += 1
+        _cells_equal(table, span, got)
+    assert fast > 20 and fast < len(spans)
+
+
+@pytest.mark.parametrize("body,why", [
+    (b"\xef\xbb\xbfCN1,,t,,,,\n", "byte-order mark at the span start (pyarrow drops it)"),
+    (b"CN1,,t\x00,,,,\n", "NUL byte"),
+    (b"CN1,,t,,,,\n\nCN2,,u,,,,\n", "blank line (pyarrow skips it)"),
+    (b"CN1,,t,,,,\nCN2,,u\n", "short row"),
+    (b"CN1,,t,,,,,x\n", "long row"),
+    (b'CN1,,"t\nu",,,,\n', "multi-line field"),
+    (b"CN1,,t\xff,,,,\n", "not UTF-8"),
+])
+def test_span_columns_declines_what_it_cannot_read_exactly(tmp_path, body, why):
+    path = tmp_path / "x.csv"
+    path.write_bytes(",".join(HEADERS).encode() + b"\n" + body)
+    table = open_table(path)
+    span = Span(len(",".join(HEADERS).encode()) + 1, path.stat().st_size, 2)
+    assert readers.span_columns(table, span) is None, why
+
+
+def test_spans_give_the_same_chunks_with_and_without_pyarrow(tmp_path, monkeypatch):
+    """prepare_file over spans: the pyarrow read and the csv module give identical chunks
+    (rows, touches, counts, issues), with blank rows, rejects and warnings in them."""
+    from ingest import prepare
+
+    path = tmp_path / "generated_test_mixed.csv"
+    rows = _quoted_records(300)
+    rows[40][5] = "2020-13-45"  # malformed date: a warning, the row builder's values
+    rows[41][0] = rows[41][1] = ""  # no identifier: rejected
+    path.write_text(_csv_text(rows), encoding="utf-8")
+    hmap = map_headers(open_table(path).headers)
+    spans = csv_spans(path, target_rows=50)
+    kwargs = {**_kwargs(path, 50), "spans": spans}
+    used = []
+    real = prepare.span_columns
+    monkeypatch.setattr(prepare, "span_columns", lambda *a: used.append(1) or real(*a))
+    fast = list(prepare_file(path, hmap, **kwargs))
+    monkeypatch.setattr(prepare, "span_columns", lambda *a: None)
+    slow = list(prepare_file(path, hmap, **kwargs))
+    assert len(used) == len(spans) > 3
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow):
+        assert a.rows.equals(b.rows) and a.touches.equals(b.touches) and a.occurrences.equals(b.occurrences)
+        assert (a.read, a.skipped, a.rejected, a.warnings, a.issues) == (b.read, b.skipped, b.rejected,
+                                                                         b.warnings, b.issues)
+    assert sum(c.skipped for c in fast) == 2 and sum(c.rejected for c in fast) == 1
+    assert sum(c.warnings for c in fast) >= 1
