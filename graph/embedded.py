@@ -114,13 +114,25 @@ def bulk_marker(path: str | Path) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie -- killed, not yet reaped -- does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no procfs: trust the signal check
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def _marker_pid(marker: Path) -> int | None:
+    try:
+        return int(json.loads(marker.read_text(encoding="utf-8"))["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def recover_bulk_load(path: str | Path, *, read_only: bool = False) -> bool:
@@ -130,10 +142,7 @@ def recover_bulk_load(path: str | Path, *, read_only: bool = False) -> bool:
     marker = bulk_marker(path)
     if not marker.exists():
         return False
-    try:
-        pid = int(json.loads(marker.read_text(encoding="utf-8"))["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pid = None
+    pid = _marker_pid(marker)
     if pid is not None and _alive(pid):
         return False  # still loading: its lock keeps other writers out
     wal = Path(f"{path}.wal")
@@ -148,9 +157,9 @@ def recover_bulk_load(path: str | Path, *, read_only: bool = False) -> bool:
     moved = wal.exists()
     if moved:
         os.replace(wal, Path(f"{path}{INTERRUPTED_WAL_SUFFIX}"))
-        log.warning(
-            "a bulk load into %s (process %s) was interrupted: its uncheckpointed writes are rolled back "
-            "(log moved to %s%s); re-run the ingest", path, pid, path, INTERRUPTED_WAL_SUFFIX)
+    log.warning(
+        "a bulk load into %s (process %s) was interrupted: the graph opens as of its last checkpoint%s; "
+        "re-run the ingest", path, pid, f" (log moved to {path}{INTERRUPTED_WAL_SUFFIX})" if moved else "")
     marker.unlink()
     return moved
 
@@ -328,6 +337,12 @@ class EmbeddedStore(GraphStore):
                     "(CLI/ingest) or the API, open read-only, or use the Neo4j backend."
                 ) from exc
             raise GraphError(f"cannot open the embedded graph {path}: {message}") from exc
+        marker = bulk_marker(path)
+        if not read_only and marker.exists() and _marker_pid(marker) != os.getpid():
+            # this process holds the writer's lock now: the marker's process is not
+            # loading (it was alive when checked, e.g. exiting); its log has been read
+            log.warning("removing the stale bulk-load marker %s", marker)
+            marker.unlink(missing_ok=True)
         store = cls(db, batch_size=batch_size, **kwargs)
         store._owns_db = True
         log.debug("opened embedded graph %s%s", path, " (read-only)" if read_only else "")

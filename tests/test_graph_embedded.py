@@ -8,7 +8,9 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -409,3 +411,66 @@ def test_insert_relationships_src_exists_checks_the_dst_side_only(tmp_path):
                                   src_exists=True) == 1
     assert s.count_relationships()["APPLIED_BY"] == 1
     s.close()
+
+
+def test_a_killed_loader_not_yet_reaped_counts_as_gone(tmp_path):
+    """A zombie (killed, its parent has not waited for it yet) holds no lock: its bulk
+    load is rolled back like any other interrupted one."""
+    from graph.embedded import bulk_marker
+
+    path = tmp_path / "g.lbug"
+    s = _small(tmp_path)
+    s.insert_nodes("Patent", {"id": [f"A{i:04d}" for i in range(400)]})
+    s.close()
+    code = textwrap.dedent(f"""
+        import sys, time
+        from graph.embedded import EmbeddedStore
+        s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128, copy_min_rows=300)
+        bulk = s.bulk_load()
+        bulk.__enter__()
+        s.insert_nodes("Patent", {{"id": [f"B{{i:05d}}" for i in range(5000)]}})
+        s.upsert_nodes("Organization", [{{"id": "O1", "name": "甲"}}])
+        print("ready", flush=True)
+        time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        proc.kill()
+        for _ in range(100):  # a zombie until waited for
+            if Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z":
+                break
+            time.sleep(0.05)
+        reopen = textwrap.dedent(f"""
+            from graph.embedded import EmbeddedStore
+            s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128)
+            print("patents", s.count_nodes()["Patent"], "orgs", s.count_nodes()["Organization"])
+            s.close()
+        """)
+        out = subprocess.run([sys.executable, "-c", reopen], capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        proc.wait()
+    assert out.returncode == 0 and "patents 400 orgs 0" in out.stdout, out
+    assert "was interrupted" in out.stderr and not bulk_marker(path).exists()
+
+
+def test_a_stale_marker_is_removed_by_a_read_write_open(tmp_path):
+    """A marker naming a process that runs but does not hold the database (it was
+    exiting when checked, or the pid was reused) goes once a read-write open succeeds;
+    the log is left alone."""
+    import json
+
+    from graph.embedded import bulk_marker
+
+    path = tmp_path / "g.lbug"
+    s = _small(tmp_path)
+    s.close()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        bulk_marker(path).write_text(json.dumps({"pid": other.pid}), encoding="utf-8")
+        s = EmbeddedStore.open(path, buffer_pool_mb=128)
+        assert not bulk_marker(path).exists()
+        s.close()
+    finally:
+        other.kill()
+        other.wait()
