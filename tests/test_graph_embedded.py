@@ -348,40 +348,57 @@ def test_bulk_load_checkpoints_every_n_bytes_and_on_close(tmp_path):
     assert _patents_seen_by_a_reader(path) == 9000
 
 
-def test_an_interrupted_bulk_load_is_rolled_back_on_the_next_open(tmp_path):
-    """A process killed inside a bulk load (no checkpoint, no close): the next read-write
-    open moves its log aside and opens the graph as of the bulk load's start; a
-    read-only open asks for that first."""
-    from graph.embedded import bulk_marker
-
+def _graph_of_400(tmp_path) -> Path:
     path = tmp_path / "g.lbug"
     s = _small(tmp_path)
     s.insert_nodes("Patent", {"id": [f"A{i:04d}" for i in range(400)]})
     s.close()
-    code = textwrap.dedent(f"""
-        import os
+    return path
+
+
+def _bulk_loader(path: Path, end: str) -> list[str]:
+    """A process that bulk-loads 20k patents and an organisation into ``path``, then
+    runs ``end`` (a line of Python) inside the bulk load."""
+    return [sys.executable, "-c", textwrap.dedent(f"""
+        import os, time
         from graph.embedded import EmbeddedStore
         s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128, copy_min_rows=300)
         bulk = s.bulk_load()
         bulk.__enter__()
         s.insert_nodes("Patent", {{"id": [f"B{{i:05d}}" for i in range(20000)],
                                    "title": ["一种锂电池正极材料"] * 20000}})
-        os.kill(os.getpid(), 9)
+        s.upsert_nodes("Organization", [{{"id": "O1", "name": "甲"}}])
+        {end}
+    """)]
+
+
+def _reopen(path: Path) -> subprocess.CompletedProcess:
+    """Open ``path`` read-write in a new process: prints its patent and organisation counts."""
+    code = textwrap.dedent(f"""
+        from graph.embedded import EmbeddedStore
+        s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128)
+        print("patents", s.count_nodes()["Patent"], "orgs", s.count_nodes()["Organization"])
+        s.close()
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_an_interrupted_bulk_load_is_rolled_back_on_the_next_open(tmp_path):
+    """A process killed inside a bulk load (no checkpoint, no close): the next read-write
+    open moves its log aside and opens the graph as of the bulk load's start; a
+    read-only open asks for that first."""
+    from graph.embedded import bulk_marker
+
+    path = _graph_of_400(tmp_path)
+    out = subprocess.run(_bulk_loader(path, "os.kill(os.getpid(), 9)"), capture_output=True, text=True,
+                         timeout=120, check=False)
     assert out.returncode == -9, out
     assert bulk_marker(path).exists()
     (tmp_path / "g.lbug.wal").write_bytes(b"log of the killed process")  # (may or may not exist)
     with pytest.raises(BackendUnavailable, match="interrupted"):
         EmbeddedStore.open(path, buffer_pool_mb=128, read_only=True)
-    reopen = textwrap.dedent(f"""
-        from graph.embedded import EmbeddedStore
-        s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128)
-        print("patents", s.count_nodes()["Patent"])
-        s.close()
-    """)
-    out = subprocess.run([sys.executable, "-c", reopen], capture_output=True, text=True, timeout=120, check=False)
-    assert out.returncode == 0 and "patents 400" in out.stdout, out
+    out = _reopen(path)
+    assert out.returncode == 0 and "patents 400 orgs 0" in out.stdout, out
     assert "was interrupted" in out.stderr
     assert not bulk_marker(path).exists() and (tmp_path / "g.lbug.wal.interrupted").exists()
     s = EmbeddedStore.open(path, buffer_pool_mb=128, read_only=True)
@@ -418,22 +435,9 @@ def test_a_killed_loader_not_yet_reaped_counts_as_gone(tmp_path):
     load is rolled back like any other interrupted one."""
     from graph.embedded import bulk_marker
 
-    path = tmp_path / "g.lbug"
-    s = _small(tmp_path)
-    s.insert_nodes("Patent", {"id": [f"A{i:04d}" for i in range(400)]})
-    s.close()
-    code = textwrap.dedent(f"""
-        import sys, time
-        from graph.embedded import EmbeddedStore
-        s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128, copy_min_rows=300)
-        bulk = s.bulk_load()
-        bulk.__enter__()
-        s.insert_nodes("Patent", {{"id": [f"B{{i:05d}}" for i in range(5000)]}})
-        s.upsert_nodes("Organization", [{{"id": "O1", "name": "甲"}}])
-        print("ready", flush=True)
-        time.sleep(60)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    path = _graph_of_400(tmp_path)
+    proc = subprocess.Popen(_bulk_loader(path, 'print("ready", flush=True); time.sleep(60)'),
+                            stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"
         proc.kill()
@@ -441,13 +445,7 @@ def test_a_killed_loader_not_yet_reaped_counts_as_gone(tmp_path):
             if Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z":
                 break
             time.sleep(0.05)
-        reopen = textwrap.dedent(f"""
-            from graph.embedded import EmbeddedStore
-            s = EmbeddedStore.open({str(path)!r}, buffer_pool_mb=128)
-            print("patents", s.count_nodes()["Patent"], "orgs", s.count_nodes()["Organization"])
-            s.close()
-        """)
-        out = subprocess.run([sys.executable, "-c", reopen], capture_output=True, text=True, timeout=120, check=False)
+        out = _reopen(path)
     finally:
         proc.wait()
     assert out.returncode == 0 and "patents 400 orgs 0" in out.stdout, out
