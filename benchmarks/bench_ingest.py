@@ -7,8 +7,9 @@ and company names plus generated ones), inventors, addresses, legal status, coun
 then measures:
 
 1. parse + normalise: reading the CSV and building the normalised columns of its rows
-   (``ingest.prepare.prepare_file`` in one process, no classification, no store) -- the
-   work that is not graph-specific (``--skip-parse-stage`` skips it);
+   (``ingest.prepare.prepare_file`` over the file's spans, as the workers read them, in
+   one process, no classification, no store) -- the work that is not graph-specific
+   (``--skip-parse-stage`` skips it);
 2. end to end: ``IngestSession.load_file`` + ``finish`` into a fresh embedded store (no
    embeddings), SEI and chain classification included, as ``patentnav ingest patents``
    runs it: ``settings.ingest_workers`` parsing processes (each prepares every n-th
@@ -168,13 +169,14 @@ def parse_stage(csv_path: Path) -> None:
     from ingest.headers import map_headers
     from ingest.normalize.regions import region_table
     from ingest.prepare import prepare_file
-    from ingest.readers import open_table
+    from ingest.readers import csv_spans, open_table
 
     t, cpu = time.perf_counter(), _cpu_seconds()
     n = ok = 0
     for chunk in prepare_file(csv_path, map_headers(open_table(csv_path).headers), source_file=csv_path.name,
                               source_tag=SOURCE, max_field_chars=20_000, today=None, sei=None, chains=None,
-                              regions=region_table(), chunk_rows=50_000):
+                              regions=region_table(), chunk_rows=50_000,
+                              spans=csv_spans(csv_path, target_rows=50_000)):
         n += chunk.read
         ok += chunk.rows.num_rows
     dt, dcpu = time.perf_counter() - t, _cpu_seconds() - cpu
