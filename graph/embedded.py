@@ -40,8 +40,7 @@ marker file ``<database>.bulk-load`` (holding the loading process's pid) exists 
 bulk load runs, and :meth:`EmbeddedStore.open` of a database whose marker names a
 process that is gone moves the log aside (``<database>.wal.interrupted``) first: the
 graph opens as of the last checkpoint, a warning says so, and the ingest is re-run
-(ingest is idempotent). A read-only open of such a database raises
-:class:`BackendUnavailable` asking for one read-write open.
+(ingest is idempotent). A read-only open (the API after a restart) does the same.
 
 COPY has a fixed cost that grows with the tables (~70 ms when empty; ~0.5 s for a node
 table and 1-5 s for a relationship table once the endpoint tables hold a million nodes),
@@ -135,10 +134,10 @@ def _marker_pid(marker: Path) -> int | None:
         return None
 
 
-def recover_bulk_load(path: str | Path, *, read_only: bool = False) -> bool:
-    """Before opening ``path``: roll back a bulk load whose process is gone (see the
-    module doc). Returns whether a log was moved aside. A read-only open cannot do it
-    and raises :class:`BackendUnavailable` instead."""
+def recover_bulk_load(path: str | Path) -> bool:
+    """Before opening ``path`` (read-write or read-only): roll back a bulk load whose
+    process is gone (see the module doc) -- file housekeeping only, the database is not
+    opened. Returns whether a log was moved aside."""
     marker = bulk_marker(path)
     if not marker.exists():
         return False
@@ -146,21 +145,19 @@ def recover_bulk_load(path: str | Path, *, read_only: bool = False) -> bool:
     if pid is not None and _alive(pid):
         return False  # still loading: its lock keeps other writers out
     wal = Path(f"{path}.wal")
-    if read_only:
-        if wal.exists():
-            raise BackendUnavailable(
-                f"a bulk load into the embedded graph {path} (process {pid}) was interrupted; open it "
-                "read-write once (e.g. `patentnav graph init`) to roll it back to its last checkpoint, "
-                "then re-run the ingest"
-            )
-        return False
     moved = wal.exists()
-    if moved:
-        os.replace(wal, Path(f"{path}{INTERRUPTED_WAL_SUFFIX}"))
+    try:
+        if moved:
+            os.replace(wal, Path(f"{path}{INTERRUPTED_WAL_SUFFIX}"))
+        marker.unlink()
+    except OSError as exc:
+        raise BackendUnavailable(
+            f"a bulk load into the embedded graph {path} (process {pid}) was interrupted, and its log "
+            f"cannot be moved aside ({exc}); move {wal} away and delete {marker}, then re-run the ingest"
+        ) from exc
     log.warning(
         "a bulk load into %s (process %s) was interrupted: the graph opens as of its last checkpoint%s; "
         "re-run the ingest", path, pid, f" (log moved to {path}{INTERRUPTED_WAL_SUFFIX})" if moved else "")
-    marker.unlink()
     return moved
 
 def _q(identifier: str) -> str:
@@ -322,7 +319,8 @@ class EmbeddedStore(GraphStore):
             )
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        recover_bulk_load(path, read_only=read_only)
+        if path.exists():
+            recover_bulk_load(path)
         kwargs.setdefault("bulk_checkpoint_bytes", buffer_pool_mb * 1024 * 1024 // 4)
         try:
             db = ladybug.Database(
