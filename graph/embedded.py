@@ -368,12 +368,17 @@ class EmbeddedStore(GraphStore):
             yield
             return
         with self._write_lock:
-            self._bulk_depth += 1
-            if self._bulk_depth == 1:
+            if not self._bulk_depth:
                 self._query("CHECKPOINT", name="bulk_load")
-                bulk_marker(self._path).write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
-                self._query("CALL auto_checkpoint=false", name="bulk_load")
+                marker = bulk_marker(self._path)
+                marker.write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
+                try:
+                    self._query("CALL auto_checkpoint=false", name="bulk_load")
+                except BaseException:
+                    marker.unlink(missing_ok=True)
+                    raise
                 self._bulk_bytes = 0
+            self._bulk_depth += 1
         try:
             yield
         finally:

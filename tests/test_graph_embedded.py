@@ -478,3 +478,26 @@ def test_a_stale_marker_is_removed_by_a_read_write_open(tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_bulk_load_that_cannot_start_leaves_nothing_behind(tmp_path, monkeypatch):
+    from graph.embedded import bulk_marker
+    from patentnav.errors import QueryError
+
+    s = _small(tmp_path)
+    real = s._query
+
+    def failing(text, *a, **kw):
+        if text.startswith("CALL auto_checkpoint=false"):
+            raise QueryError("refused")
+        return real(text, *a, **kw)
+
+    monkeypatch.setattr(s, "_query", failing)
+    with pytest.raises(QueryError), s.bulk_load():
+        pass
+    assert not bulk_marker(tmp_path / "g.lbug").exists() and s._bulk_depth == 0
+    monkeypatch.undo()
+    with s.bulk_load():  # and a later one works
+        assert bulk_marker(tmp_path / "g.lbug").exists()
+    assert _setting(s, "auto_checkpoint") == "True"
+    s.close()
