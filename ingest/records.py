@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingest.headers import HeaderMap
-from ingest.normalize import EMPTY_MARKERS, InvalidValue, is_empty
+from ingest.normalize import EMPTY_MARKERS, InvalidValue, distinct_parts
 from ingest.normalize.dates import _parse_text, parse_date, parse_date_list
 from ingest.normalize.ipc import IpcCode, split_ipc
 from ingest.normalize.names import normalize_person_name, split_names
@@ -189,19 +189,7 @@ def _split_ipc(s: str) -> tuple[list[IpcCode], list[str]]:
 
 def pub_numbers(cell: str) -> tuple[list[str], list[str]]:
     """(distinct normalised publication numbers, malformed parts) of a family / citation cell."""
-    nums: list[str] = []
-    bad: list[str] = []
-    for part in _NUM_SPLIT.split(cell):
-        if not part or is_empty(part):
-            continue
-        try:
-            n = normalize_pub_no(part)
-        except InvalidValue:
-            bad.append(part)
-            continue
-        if n and n not in nums:
-            nums.append(n)
-    return nums, bad
+    return distinct_parts(_NUM_SPLIT.split(cell), normalize_pub_no)
 
 
 def extend_codes(ipc: list[IpcCode], codes: list[IpcCode]) -> None:

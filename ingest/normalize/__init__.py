@@ -9,7 +9,12 @@ field dropped (any other field).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from patentnav.errors import InvalidInput
+
+T = TypeVar("T")
 
 
 class InvalidValue(InvalidInput):
@@ -42,4 +47,24 @@ def text(value: object) -> str | None:
     return s or None
 
 
-__all__ = ["InvalidValue", "EMPTY_MARKERS", "is_empty", "text"]
+def distinct_parts(parts: Iterable[str], parse: Callable[[str], T | None]) -> tuple[list[T], list[str]]:
+    """(distinct non-empty ``parse`` results in order, malformed parts) of the parts of a
+    list cell: parts are stripped, empty ones skipped, a part whose ``parse`` raises
+    :class:`InvalidValue` is malformed."""
+    values: list[T] = []
+    bad: list[str] = []
+    for part in parts:
+        part = part.strip()
+        if is_empty(part):
+            continue
+        try:
+            v = parse(part)
+        except InvalidValue:
+            bad.append(part)
+            continue
+        if v and v not in values:
+            values.append(v)
+    return values, bad
+
+
+__all__ = ["InvalidValue", "EMPTY_MARKERS", "distinct_parts", "is_empty", "text"]

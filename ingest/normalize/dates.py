@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from ingest.normalize import InvalidValue, is_empty
+from ingest.normalize import InvalidValue, distinct_parts, is_empty
 
 MIN_DATE = date(1985, 1, 1)
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -79,17 +79,4 @@ def parse_date_list(value: object, *, today: date | None = None) -> tuple[list[d
         return ([d] if d else []), []
     if is_empty(value):
         return [], []
-    dates: list[date] = []
-    bad: list[str] = []
-    for part in _LIST_SPLIT.split(str(value)):
-        part = part.strip()
-        if is_empty(part):
-            continue
-        try:
-            d = parse_date(part, today=today)
-        except InvalidValue:
-            bad.append(part)
-            continue
-        if d and d not in dates:
-            dates.append(d)
-    return dates, bad
+    return distinct_parts(_LIST_SPLIT.split(str(value)), lambda part: parse_date(part, today=today))
