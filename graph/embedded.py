@@ -851,26 +851,21 @@ class EmbeddedStore(GraphStore):
                         src_exists: bool = False) -> pa.Table:
         """The rows of ``table`` whose src and dst nodes exist (``src_exists``: every src
         does, check the dst side only)."""
-        if src_exists:
-            wanted_dst = pc.unique(table["dst"])
-            found_dst = self._existing_ids(d, self.schema.node(d).key, wanted_dst)
-            if len(found_dst) == len(wanted_dst):
-                return table
-            return table.filter(pc.is_in(table["dst"], value_set=found_dst))
-        if s == d:
+        if s == d and not src_exists:  # one look-up for both ends
             wanted = pc.unique(pa.chunked_array(table["src"].chunks + table["dst"].chunks))
             found = self._existing_ids(s, self.schema.node(s).key, wanted)
             if len(found) == len(wanted):  # every endpoint exists (the usual case)
                 return table
-            ok = pc.and_(pc.is_in(table["src"], value_set=found), pc.is_in(table["dst"], value_set=found))
+            found_at = {"src": found, "dst": found}
         else:
-            wanted_src, wanted_dst = pc.unique(table["src"]), pc.unique(table["dst"])
-            found_src = self._existing_ids(s, self.schema.node(s).key, wanted_src)
-            found_dst = self._existing_ids(d, self.schema.node(d).key, wanted_dst)
-            if len(found_src) == len(wanted_src) and len(found_dst) == len(wanted_dst):
+            found_at, complete = {}, True
+            for end, label in ((("dst", d),) if src_exists else (("src", s), ("dst", d))):
+                wanted = pc.unique(table[end])
+                found_at[end] = self._existing_ids(label, self.schema.node(label).key, wanted)
+                complete = complete and len(found_at[end]) == len(wanted)
+            if complete:
                 return table
-            ok = pc.and_(pc.is_in(table["src"], value_set=found_src),
-                         pc.is_in(table["dst"], value_set=found_dst))
+        ok = reduce(pc.and_, [pc.is_in(table[end], value_set=found) for end, found in found_at.items()])
         if pc.all(ok).as_py():
             return table
         return table.filter(ok)
