@@ -438,8 +438,7 @@ class ChunkPreparer:
                 if sei_c is None or not codes:
                     sei_fixed = (_EMPTY, _EMPTY)
                 elif not sei_c.needs_text(codes, displays):
-                    found = sei_c.classify(codes, key=displays)
-                    sei_fixed = (list(found), list(found.values())) if found else (_EMPTY, _EMPTY)
+                    sei_fixed = _sei_lists(sei_c.classify(codes, key=displays))
                 hit = (subclasses, cpc_sub, sei_fixed)
                 if len(cache) > 200_000:
                     cache.clear()
@@ -455,8 +454,7 @@ class ChunkPreparer:
                 continue
             text = patent_text(title, abstract, claim1)
             if sei_fixed is None:
-                found = sei_c.classify(codes, text, key=displays)
-                sei_fixed = (list(found), list(found.values())) if found else (_EMPTY, _EMPTY)
+                sei_fixed = _sei_lists(sei_c.classify(codes, text, key=displays))
             sei_codes.append(sei_fixed[0])
             sei_rules.append(sei_fixed[1])
             if chains_c is None:
@@ -485,6 +483,11 @@ _NO_EVENTS = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
 _NO_CHAINS = (_EMPTY, _EMPTY, _EMPTY)
 _RECORD_FIELDS = tuple(RECORD_COLUMNS)
 _issue_line = itemgetter(0)
+
+
+def _sei_lists(found: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(SEI codes, their rules) of a classification."""
+    return (list(found), list(found.values())) if found else (_EMPTY, _EMPTY)
 
 
 def _one(col: pa.ChunkedArray | pa.Array) -> pa.Array:
