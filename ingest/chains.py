@@ -17,11 +17,12 @@ Scoring of ``IN_CHAIN_NODE``: an IPC match alone 0.7, a keyword match alone 0.5,
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import ahocorasick
 
 from ingest.ipcmatch import IpcPattern, split_patterns
 from ingest.normalize.ipc import IpcCode
@@ -70,24 +71,26 @@ class ChainCatalogue:
                 raise IngestError(f"chain node {n.node_id} names unknown chain {n.chain_id}")
             if n.position not in POSITIONS:
                 raise IngestError(f"chain node {n.node_id}: position must be one of {POSITIONS}")
-        self._code_cache: dict[str, tuple[str, ...]] = {}
-        #: chain nodes of a combination of codes (by their display forms)
-        self._combo_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
-        kw_nodes: dict[str, list[str]] = {}
+        # a set of nodes is a bit mask over the node ids in sorted order; a code's nodes,
+        # and a keyword's, are computed once
+        self._ids = sorted({n.node_id for n in nodes})
+        bit = {node_id: 1 << i for i, node_id in enumerate(self._ids)}
+        self._node_masks = [(sum(bit[n.node_id] for n in nodes if p in n.patterns), p)
+                            for p in dict.fromkeys(p for n in nodes for p in n.patterns)]
+        self._code_mask: dict[str, int] = {}
+        self._results: dict[tuple[int, int], tuple[list[str], list[float], list[str]]] = {}
+        kw_masks: dict[str, int] = {}
         for n in nodes:
             for k in n.keywords:
-                kw_nodes.setdefault(k, []).append(n.node_id)
-        # keywords by their first (lower-cased) character: a text is only checked for the
-        # keywords whose first character it contains (much faster than one big regex)
-        by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for k, ids in kw_nodes.items():
-            low = k.lower()
-            by_first.setdefault(low[0], []).append((low, tuple(ids)))
-        self._kw_by_first = by_first
-        self._kw_first = frozenset(by_first)
-        # the first characters a text holds, found by one C-level scan (iterating a text of
-        # Chinese characters in Python creates an object per character)
-        self._kw_first_re = re.compile("[" + "".join(map(re.escape, sorted(by_first))) + "]") if by_first else None
+                low = k.lower()
+                kw_masks[low] = kw_masks.get(low, 0) | bit[n.node_id]
+        # every keyword occurrence in a text, found in one pass (Aho-Corasick)
+        self._keywords: ahocorasick.Automaton | None = None
+        if kw_masks:
+            self._keywords = ahocorasick.Automaton()
+            for low, mask in kw_masks.items():
+                self._keywords.add_word(low, mask)
+            self._keywords.make_automaton()
 
     @classmethod
     def from_dir(cls, folder: Path = DEFAULT_CATALOGUE) -> ChainCatalogue:
@@ -111,42 +114,47 @@ class ChainCatalogue:
         return cls(chains, nodes)
 
     # -- classification -----------------------------------------------------------------
-    def _nodes_for_code(self, code: IpcCode) -> tuple[str, ...]:
-        hit = self._code_cache.get(code.display)
-        if hit is None:
-            hit = tuple(n.node_id for n in self.nodes if any(p.match(code) for p in n.patterns))
-            self._code_cache[code.display] = hit
-        return hit
+    def _mask_of_code(self, code: IpcCode) -> int:
+        mask = 0
+        for node_mask, pattern in self._node_masks:
+            if mask & node_mask != node_mask and pattern.match(code):
+                mask |= node_mask
+        self._code_mask[code.display] = mask
+        return mask
 
-    def classify(self, codes: Sequence[IpcCode], text: str = "", *, key: tuple[str, ...] | None = None
-                 ) -> dict[str, tuple[float, str]]:
-        """node_id -> (score, via) for a patent's IPC codes and text, in node id order;
-        ``key``: the codes' display forms when the caller has them (the IPC side is then
-        cached by it)."""
-        by_ipc = self._combo_cache.get(key) if key is not None else None
-        if by_ipc is None:
-            found: set[str] = set()
-            for c in codes:
-                found.update(self._nodes_for_code(c))
-            by_ipc = tuple(sorted(found))
-            if key is not None:
-                if len(self._combo_cache) > 200_000:
-                    self._combo_cache.clear()
-                self._combo_cache[key] = by_ipc
-        by_kw: set[str] = set()
-        if text:
-            low = text.lower()
-            for ch in set(self._kw_first_re.findall(low)) if self._kw_first_re is not None else ():
-                for kw, ids in self._kw_by_first[ch]:
-                    if kw in low:
-                        by_kw.update(ids)
-        if not by_kw:
-            return dict.fromkeys(by_ipc, _VIA_IPC)
-        if not by_ipc:
-            return dict.fromkeys(sorted(by_kw), _VIA_KEYWORD)
-        ipc = set(by_ipc)
-        return {node: (_VIA_BOTH if node in by_kw else _VIA_IPC) if node in ipc else _VIA_KEYWORD
-                for node in sorted(ipc | by_kw)}
+    def classify(self, codes: Sequence[IpcCode], text: str = "") -> dict[str, tuple[float, str]]:
+        """node_id -> (score, via) for a patent's IPC codes and text, in node id order."""
+        nodes, scores, vias = self.classify_lists(codes, text)
+        return {n: (s, v) for n, s, v in zip(nodes, scores, vias)}
+
+    def classify_lists(self, codes: Sequence[IpcCode], text: str = ""
+                       ) -> tuple[list[str], list[float], list[str]]:
+        """:meth:`classify` as (node ids, scores, vias). The lists may be shared between
+        calls: do not change them."""
+        get = self._code_mask.get
+        by_ipc = 0
+        for c in codes:
+            m = get(c.display)
+            by_ipc |= self._mask_of_code(c) if m is None else m
+        by_kw = 0
+        if text and self._keywords is not None:
+            for _, m in self._keywords.iter(text.lower()):
+                by_kw |= m
+        hit = self._results.get((by_ipc, by_kw))
+        if hit is None:
+            nodes: list[str] = []
+            vias: list[tuple[float, str]] = []
+            both = by_ipc | by_kw
+            for i, node_id in enumerate(self._ids):
+                b = 1 << i
+                if both & b:
+                    nodes.append(node_id)
+                    vias.append(_VIA_BOTH if by_ipc & b and by_kw & b else _VIA_IPC if by_ipc & b else _VIA_KEYWORD)
+            hit = (nodes, [v[0] for v in vias], [v[1] for v in vias])
+            if len(self._results) > 100_000:
+                self._results.clear()
+            self._results[by_ipc, by_kw] = hit
+        return hit
 
     # -- graph rows -------------------------------------------------------------------------
     def chain_rows(self) -> list[dict]:

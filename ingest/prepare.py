@@ -184,6 +184,8 @@ def ipc_subclasses(codes: Sequence[IpcCode], cpc_codes: Sequence[str]) -> tuple[
 
 def patent_text(title: str | None, abstract: str | None, claim1: str | None) -> str:
     """The text keyword conditions are checked in: title, abstract and first claim."""
+    if title and abstract:
+        return f"{title} {abstract} {claim1}" if claim1 else f"{title} {abstract}"
     return " ".join(t for t in (title, abstract, claim1) if t)
 
 
@@ -221,7 +223,8 @@ class ChunkPreparer:
         self._province: dict[str, str | None] = {}
         self._regions: dict[tuple[str, str | None], str | None] = {}
         self._org_ids: dict[tuple[str, ...], tuple[tuple[str, ...], list[str]]] = {}
-        self._by_codes: dict[tuple, tuple] = {}
+        #: IPC subclasses by the display forms of a row's codes
+        self._subclasses: dict[tuple[str, ...], list[str]] = {}
         self._batches: list[pa.RecordBatch] = []
         self._rows = 0
         self._touches: dict[tuple, int] = {}
@@ -421,57 +424,50 @@ class ChunkPreparer:
 
     def _classify(self, cols: dict[str, list]) -> tuple[list, ...]:
         """Per row: IPC subclasses, SEI codes and rules, chain nodes, scores and vias
-        (:func:`classify` over columns). What depends on the codes alone is cached by
-        the codes' display forms."""
+        (:func:`classify` over columns)."""
         sei_c, chains_c = self.sei, self.chains
-        cache = self._by_codes
+        subclasses_of = self._subclasses
         out: tuple[list, ...] = ([], [], [], [], [], [])
         subclasses_l, sei_codes, sei_rules, chain_nodes, chain_scores, chain_vias = out
         for codes, displays, cpc, title, abstract, claim1 in zip(
                 cols["ipc"], cols["ipc_display"], cols["cpc_codes"], cols["title"], cols["abstract"],
                 cols["claim1"]):
-            key = (displays, cpc) if cpc else displays
-            hit = cache.get(key)
-            if hit is None:
+            if cpc:
                 subclasses, cpc_sub = ipc_subclasses(codes, cpc)
-                sei_fixed = None  # (codes, rules) when they do not depend on the text
-                if sei_c is None or not codes:
-                    sei_fixed = (_EMPTY, _EMPTY)
-                elif not sei_c.needs_text(codes, displays):
-                    sei_fixed = _sei_lists(sei_c.classify(codes, key=displays))
-                hit = (subclasses, cpc_sub, sei_fixed)
-                if len(cache) > 200_000:
-                    cache.clear()
-                cache[key] = hit
-            subclasses, cpc_sub, sei_fixed = hit
+            else:
+                subclasses = subclasses_of.get(displays)
+                if subclasses is None:
+                    subclasses = ipc_subclasses(codes, cpc)[0]
+                    if len(subclasses_of) > 100_000:
+                        subclasses_of.clear()
+                    subclasses_of[displays] = subclasses
+                cpc_sub = _EMPTY
             subclasses_l.append(subclasses)
-            if sei_fixed is not None and chains_c is None:
-                sei_codes.append(sei_fixed[0])
-                sei_rules.append(sei_fixed[1])
+            if sei_c is None and chains_c is None:
+                sei_codes.append(_EMPTY)
+                sei_rules.append(_EMPTY)
                 chain_nodes.append(_EMPTY)
                 chain_scores.append(_EMPTY)
                 chain_vias.append(_EMPTY)
                 continue
             text = patent_text(title, abstract, claim1)
-            if sei_fixed is None:
-                sei_fixed = _sei_lists(sei_c.classify(codes, text, key=displays))
-            sei_codes.append(sei_fixed[0])
-            sei_rules.append(sei_fixed[1])
+            if sei_c is None or not codes:
+                sei_codes.append(_EMPTY)
+                sei_rules.append(_EMPTY)
+            else:
+                found = sei_c.classify_lists(codes, text)
+                sei_codes.append(found[0])
+                sei_rules.append(found[1])
             if chains_c is None:
-                chains = None
-            elif codes:
-                chains = chains_c.classify(codes, text, key=displays)
-            else:
-                chains = chains_c.classify([x for x in map(subclass_code, cpc_sub) if x], text)
-            if chains:
-                chain_values = chains.values()
-                chain_nodes.append(list(chains))
-                chain_scores.append([v[0] for v in chain_values])
-                chain_vias.append([v[1] for v in chain_values])
-            else:
                 chain_nodes.append(_EMPTY)
                 chain_scores.append(_EMPTY)
                 chain_vias.append(_EMPTY)
+                continue
+            nodes, scores, vias = chains_c.classify_lists(
+                codes if codes else [x for x in map(subclass_code, cpc_sub) if x], text)
+            chain_nodes.append(nodes)
+            chain_scores.append(scores)
+            chain_vias.append(vias)
         return out
 
 
@@ -480,14 +476,8 @@ class ChunkPreparer:
 BATCH_ROWS = 2048
 _EMPTY: list = []
 _NO_EVENTS = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
-_NO_CHAINS = (_EMPTY, _EMPTY, _EMPTY)
 _RECORD_FIELDS = tuple(RECORD_COLUMNS)
 _issue_line = itemgetter(0)
-
-
-def _sei_lists(found: dict[str, str]) -> tuple[list[str], list[str]]:
-    """(SEI codes, their rules) of a classification."""
-    return (list(found), list(found.values())) if found else (_EMPTY, _EMPTY)
 
 
 def _one(col: pa.ChunkedArray | pa.Array) -> pa.Array:

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from ingest.ipcmatch import IpcPattern, split_patterns
 from ingest.normalize.ipc import IpcCode
@@ -43,6 +44,15 @@ _KW_TAIL = re.compile(r"(?:相关)?关键词$")
 _KW_SPLIT = re.compile(r"[、，,；;和及与/]|等")
 #: terms too generic to be a condition
 GENERIC_TERMS = frozenset({"产品", "相关", "技术", "其他"})
+
+
+class _Combo(NamedTuple):
+    plain: dict[str, list[str]]
+    conditional: tuple[tuple[str, str, tuple[str, ...]], ...]
+    lists: tuple[list[str], list[str]]
+
+
+_NO_LISTS: tuple[list[str], list[str]] = ([], [])
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,14 @@ class SeiClassifier:
         for r in self.rules:
             for sec in {p.section for p in r.includes}:
                 self._by_section.setdefault(sec, []).append(r)
-        self._code_cache: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {}
-        self._combo_cache: dict[tuple[str, ...], tuple[dict[str, list[str]], tuple, dict[str, str]]] = {}
+        #: IPC code (display form) -> number of the distinct tuple of rules it satisfies
+        #: on the IPC side (0: none)
+        self._code_rules: dict[str, int] = {}
+        self._rule_sets: list[tuple[tuple[str, str, tuple[str, ...]], ...]] = [()]
+        self._rule_set_no: dict[tuple, int] = {(): 0}
+        #: results by the rule-set numbers of a patent's codes (far fewer combinations
+        #: than of the codes themselves)
+        self._combo_cache: dict[tuple[int, ...], _Combo] = {}
 
     @classmethod
     def from_files(cls, rules_csv: Path, categories_csv: Path | None = None) -> SeiClassifier:
@@ -110,11 +126,9 @@ class SeiClassifier:
             categories.setdefault(r.sei_code, (r.sei_name, 2, r.sei_code.split(".")[0]))
         return cls(rules, categories)
 
-    def _rules_for_code(self, code: IpcCode) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-        """(sei_code, rule_id, terms) of every rule this code satisfies on the IPC side."""
-        hit = self._code_cache.get(code.display)
-        if hit is not None:
-            return hit
+    def _rules_for_code(self, code: IpcCode) -> int:
+        """The number of the tuple of (sei_code, rule_id, terms) of every rule this code
+        satisfies on the IPC side."""
         out = []
         for r in self._by_section.get(code.section, ()):
             inc = None
@@ -134,42 +148,53 @@ class SeiClassifier:
                     break
             if not excluded:
                 out.append((r.sei_code, r.rule_id, r.terms))
-        hit = tuple(out)
-        self._code_cache[code.display] = hit
-        return hit
+        rules = tuple(out)
+        no = self._rule_set_no.get(rules)
+        if no is None:
+            no = self._rule_set_no[rules] = len(self._rule_sets)
+            self._rule_sets.append(rules)
+        self._code_rules[code.display] = no
+        return no
 
-    def needs_text(self, codes: Sequence[IpcCode], key: tuple[str, ...]) -> bool:
-        """Whether the classification of these codes depends on the patent's text (a rule
-        with a keyword condition applies to one of them)."""
-        return bool(self._combo(codes, key)[1])
+    def classify(self, codes: Sequence[IpcCode], text: str = "") -> dict[str, str]:
+        """SEI level-2 code -> matching rule ids (``;``-joined) for a patent."""
+        return dict(zip(*self.classify_lists(codes, text)))
 
-    def classify(self, codes: Sequence[IpcCode], text: str = "", *, key: tuple[str, ...] | None = None
-                 ) -> dict[str, str]:
-        """SEI level-2 code -> matching rule ids (``;``-joined) for a patent; ``key``: the
-        codes' display forms when the caller has them."""
-        plain, conditional, joined = self._combo(codes, key)
-        if not conditional:
-            return dict(joined)
-        found = {k: list(v) for k, v in plain.items()}
-        for sei, rule_id, terms in conditional:
+    def classify_lists(self, codes: Sequence[IpcCode], text: str = "") -> tuple[list[str], list[str]]:
+        """:meth:`classify` as (SEI codes, their rule ids) in the same order. The lists
+        may be shared between calls: do not change them."""
+        get = self._code_rules.get
+        key = []
+        for c in codes:
+            no = get(c.display)
+            if no is None:
+                no = self._rules_for_code(c)
+            if no:
+                key.append(no)
+        if not key:
+            return _NO_LISTS
+        combo = self._combo(tuple(key))
+        if not combo.conditional:
+            return combo.lists
+        found = {k: list(v) for k, v in combo.plain.items()}
+        for sei, rule_id, terms in combo.conditional:
             if any(t in text for t in terms):
                 lst = found.setdefault(sei, [])
                 if rule_id not in lst:
                     lst.append(rule_id)
-        return {k: ";".join(sorted(v, key=_rule_sort_key)) for k, v in found.items()}
+        if not found:
+            return _NO_LISTS
+        return list(found), [";".join(sorted(v, key=_rule_sort_key)) for v in found.values()]
 
-    def _combo(self, codes: Sequence[IpcCode], key: tuple[str, ...] | None
-               ) -> tuple[dict[str, list[str]], tuple[tuple[str, str, tuple[str, ...]], ...], dict[str, str]]:
-        """(rules matched on the IPC side alone, rules with a keyword condition, the first
-        joined) of a combination of codes, cached by the codes' display forms."""
-        if key is None:
-            key = tuple(c.display for c in codes)
+    def _combo(self, key: tuple[int, ...]) -> _Combo:
+        """The rules of a combination of rule sets (in the order of the patent's codes):
+        those matched on the IPC side alone, those with a keyword condition."""
         hit = self._combo_cache.get(key)
         if hit is None:
             plain: dict[str, list[str]] = {}
             conditional: list[tuple[str, str, tuple[str, ...]]] = []
-            for code in codes:
-                for sei, rule_id, terms in self._rules_for_code(code):
+            for no in key:
+                for sei, rule_id, terms in self._rule_sets[no]:
                     if terms:
                         conditional.append((sei, rule_id, terms))
                     else:
@@ -177,9 +202,11 @@ class SeiClassifier:
                         if rule_id not in lst:
                             lst.append(rule_id)
             ordered = {k: sorted(v, key=_rule_sort_key) for k, v in plain.items()}
-            hit = (ordered, tuple(conditional), {k: ";".join(v) for k, v in ordered.items()})
-            if len(self._combo_cache) < 200_000:
-                self._combo_cache[key] = hit
+            lists = (list(ordered), [";".join(v) for v in ordered.values()]) if ordered else _NO_LISTS
+            hit = _Combo(ordered, tuple(conditional), lists)
+            if len(self._combo_cache) > 100_000:
+                self._combo_cache.clear()
+            self._combo_cache[key] = hit
         return hit
 
     # graph rows -------------------------------------------------------------------------

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import random
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from ingest.chains import load_chains
+from ingest.chains import Chain, ChainCatalogue, ChainNode, load_chains
 from ingest.headers import map_headers
-from ingest.ipcmatch import parse_pattern
+from ingest.ipcmatch import parse_pattern, split_patterns
 from ingest.normalize import InvalidValue
 from ingest.normalize.dates import parse_date, parse_date_list
 from ingest.normalize.ipc import parse_ipc, split_ipc, to_display, to_long
@@ -369,6 +370,77 @@ def test_chain_catalogue_and_classifier():
     assert got["cq-materials/energy"] == (0.7, "ipc")
     assert cat.classify([], "一种火锅底料的制备方法") == {"cq-food/seasoning": (0.5, "keyword")}
     assert cat.classify(split_ipc("A01K1/00")[0], "一种鸡笼") == {}
+
+
+def _brute_force_chains(cat: ChainCatalogue, codes, text: str) -> dict[str, tuple[float, str]]:
+    """The classifier's definition, written out: a node is hit by IPC when one of its
+    patterns matches one of the codes, by keyword when one of its keywords occurs in the
+    lower-cased text."""
+    by_ipc = {n.node_id for n in cat.nodes if any(p.match(c) for p in n.patterns for c in codes)}
+    by_kw = {n.node_id for n in cat.nodes if any(k.lower() in text.lower() for k in n.keywords)}
+    via = {(True, True): (1.0, "ipc+keyword"), (True, False): (0.7, "ipc"), (False, True): (0.5, "keyword")}
+    return {n: via[n in by_ipc, n in by_kw] for n in sorted(by_ipc | by_kw)}
+
+
+def test_chain_keywords_overlapping_nested_and_case_insensitive():
+    chain = Chain("c", "测试链", "other", "", False, "", "")
+    nodes = [
+        ChainNode("c/b", "c", "电池", "midstream", tuple(split_patterns("H01M*;H01M10/05*")), ("电池", "Micro LED")),
+        ChainNode("c/a", "c", "锂电池", "upstream", (), ("锂电池", "池包", "oled")),
+        ChainNode("c/c", "c", "显示", "downstream", tuple(split_patterns("H01M10/05*;G09G*")), ("OLED", "电池")),
+    ]
+    cat = ChainCatalogue([chain], nodes)
+    # nested (锂电池 ⊃ 电池) and overlapping (电池 / 池包) keywords are all found; the case of
+    # a keyword and of the text does not matter; the result is in node id order
+    assert cat.classify([], "一种锂电池包") == {"c/a": (0.5, "keyword"), "c/b": (0.5, "keyword"),
+                                             "c/c": (0.5, "keyword")}
+    assert cat.classify([], "柔性Oled面板") == {"c/a": (0.5, "keyword"), "c/c": (0.5, "keyword")}
+    assert cat.classify([], "MICRO LED芯片") == {"c/b": (0.5, "keyword")}
+    assert cat.classify(split_ipc("H01M10/0525")[0], "一种手机") == {"c/b": (0.7, "ipc"), "c/c": (0.7, "ipc")}
+    assert cat.classify(split_ipc("H01M4/36")[0], "电池") == {"c/b": (1.0, "ipc+keyword"), "c/c": (0.5, "keyword")}
+    assert cat.classify([], "") == {} and cat.classify(split_ipc("A01K1/00")[0], "鸡笼") == {}
+    nodes_, scores, vias = cat.classify_lists(split_ipc("G09G3/32")[0], "oled")
+    assert (nodes_, scores, vias) == (["c/a", "c/c"], [0.5, 1.0], ["keyword", "ipc+keyword"])
+
+
+def test_chain_classifier_matches_its_definition_on_random_patents():
+    cat = load_chains()
+    rng = random.Random(7)
+    keywords = [k for n in cat.nodes for k in n.keywords]
+    codes_pool = [c for x in ("H01M10/0525", "H01M4/36", "B60L53/00", "G06F16/30", "A23L27/10", "C22C21/00",
+                              "H01L21/00", "G06N3/08", "A01K1/00", "F16H1/00", "B60W30/00", "H04W4/40")
+                  for c in split_ipc(x)[0]]
+    filler = "一种装置方法系统及其制备包括壳体模块"
+    for _ in range(3000):
+        parts = [rng.choice(filler) * rng.randint(0, 3)]
+        for _ in range(rng.randint(0, 4)):
+            kw = rng.choice(keywords)
+            parts.append(kw.upper() if rng.random() < 0.2 else kw)
+            parts.append(rng.choice(filler))
+        text = "".join(parts)
+        codes = rng.sample(codes_pool, rng.randint(0, 3))
+        assert cat.classify(codes, text) == _brute_force_chains(cat, codes, text), (codes, text)
+
+
+@pytest.mark.skipif(not (DATA / "concordance" / "sei2021_ipc_rules.csv").is_file(), reason="needs shared data")
+def test_sei_classify_lists_agree_with_classify_and_with_the_codes_alone():
+    sei = load_sei(DATA)
+    rng = random.Random(3)
+    pool = [c for x in ("G06F40/289", "G06F16/901", "G06F16/95", "A61B5/00", "H01M10/0525", "G06F", "B60L53/00",
+                        "C22C21/00", "G06N10/00", "A61B5/0476", "H01L21/00", "A01K1/00")
+            for c in split_ipc(x)[0]]
+    texts = ["", "一种汽车用锂离子电池", "一种癫痫发作检测装置", "量子计算芯片", "一种鸡笼"]
+    for _ in range(2000):
+        codes = rng.sample(pool, rng.randint(0, 4))
+        text = rng.choice(texts)
+        found = sei.classify(codes, text)
+        assert dict(zip(*sei.classify_lists(codes, text))) == found
+        # one code at a time, merged: the same SEI codes (a code's rules do not depend on
+        # the other codes)
+        alone = set()
+        for c in codes:
+            alone |= set(sei.classify([c], text))
+        assert set(found) == alone, (codes, text)
 
 
 def test_chain_catalogue_files_are_well_formed():
