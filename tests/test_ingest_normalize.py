@@ -15,7 +15,12 @@ from ingest.ipcmatch import parse_pattern, split_patterns
 from ingest.normalize import InvalidValue
 from ingest.normalize.dates import parse_date, parse_date_list
 from ingest.normalize.ipc import parse_ipc, split_ipc, to_display, to_long
-from ingest.normalize.names import classify_holder, is_person_name, normalize_org_name, split_names
+from ingest.normalize.names import (
+    classify_holder,
+    is_person_name,
+    normalize_org_name,
+    split_names,
+)
 from ingest.normalize.numbers import (
     app_kind,
     check_digit,
