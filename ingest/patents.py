@@ -100,8 +100,14 @@ _LISTS = ("family_ids", "cpc_codes", "cites", "cited_by", "transfer_dates", "lic
           "applicants", "holders", "inventors", "applicant_types", "sources")
 #: rows parsed and resolved per chunk
 DEFAULT_CHUNK_ROWS = 50_000
-#: new patents gathered before their nodes and relationships are inserted
-DEFAULT_COMMIT_ROWS = 500_000
+#: new patents gathered before their nodes and relationships are inserted: a COPY into
+#: an empty table is much cheaper, in the COPY and at the checkpoint, than one into a
+#: table that holds rows (a second commit costs ~5 s of checkpoint at 1M patents)
+DEFAULT_COMMIT_ROWS = 1_000_000
+#: ... or before the gathered Arrow data reaches this size (bounds the memory a commit
+#: holds: ~1 GB per 1M patents of the generated benchmark rows; real exports with long
+#: abstracts and claims hold more)
+DEFAULT_COMMIT_BYTES = 2 << 30
 #: a commit of at least this many new patents starts the store's bulk-load mode
 DEFAULT_BULK_MIN_PATENTS = 100_000
 #: the inserted nodes
@@ -302,6 +308,7 @@ class IngestSession:
         regions: RegionTable | None = None,
         chunk_size: int = DEFAULT_CHUNK_ROWS,
         commit_rows: int = DEFAULT_COMMIT_ROWS,
+        commit_bytes: int = DEFAULT_COMMIT_BYTES,
         bulk_min_patents: int = DEFAULT_BULK_MIN_PATENTS,
         workers: int = DEFAULT_WORKERS,
         worker_min_bytes: int = WORKER_MIN_BYTES,
@@ -310,8 +317,8 @@ class IngestSession:
         today: date | None = None,
     ) -> None:
         """``workers``: processes that parse files of at least ``worker_min_bytes`` (0:
-        parse in this process); ``commit_rows``: new patents gathered before they are
-        inserted; ``bulk_min_patents``: a commit of this many new patents starts the
+        parse in this process); ``commit_rows`` / ``commit_bytes``: new patents / bytes of
+        their Arrow data gathered before they are inserted; ``bulk_min_patents``: a commit of this many new patents starts the
         store's bulk-load mode (kept until :meth:`finish`); ``background_writes``: run store writes on a background thread (default:
         for the embedded store)."""
         self.store = store
@@ -323,6 +330,7 @@ class IngestSession:
         self.regions = regions or region_table()
         self.chunk_size = chunk_size
         self.commit_rows = commit_rows
+        self.commit_bytes = commit_bytes
         self.bulk_min_patents = bulk_min_patents
         self.workers = workers
         self.worker_min_bytes = worker_min_bytes
@@ -357,6 +365,7 @@ class IngestSession:
         #: inserts of new patents gathered over chunks: label / type -> Arrow tables
         self._gathered: dict[str, list[pa.Table]] = {}
         self._gathered_patents = 0
+        self._gathered_bytes = 0
         if background_writes is None:
             background_writes = store.dialect == "embedded"
         self._writer = _Writer(background_writes)
@@ -801,7 +810,7 @@ class IngestSession:
             w(self._write_nodes, "Patent", list(rows_from_columns(_patent_columns(merged))))
             for rel_type, cols in _rel_columns(merged).items():
                 w(self._write_rels, rel_type, list(rows_from_columns(cols)))
-        elif self._gathered_patents >= self.commit_rows:
+        elif self._gathered_patents >= self.commit_rows or self._gathered_bytes >= self.commit_bytes:
             self._commit()
         self._time("flush", t0)
         log.info("flushed %d new patents and %d merged (%d from the merge path new) in %.1fs "
@@ -917,14 +926,18 @@ class IngestSession:
         """Keep inserts for the next commit: Arrow tables (new rows) or columns (records)."""
         if columns is None:
             return
-        n = columns.num_rows if isinstance(columns, pa.Table) else len(next(iter(columns.values()), ()))
+        arrow = isinstance(columns, pa.Table)
+        n = columns.num_rows if arrow else len(next(iter(columns.values()), ()))
         if n:
             self._gathered.setdefault(name, []).append(columns)
+            if arrow:
+                self._gathered_bytes += columns.nbytes
 
     def _commit(self) -> None:
         """Insert the gathered nodes (patents, inventors), then the relationships."""
         gathered, n_patents = self._gathered, self._gathered_patents
-        self._gathered, self._gathered_patents = {}, 0
+        log.debug("commit: %d new patents, %d MB of Arrow data", n_patents, self._gathered_bytes >> 20)
+        self._gathered, self._gathered_patents, self._gathered_bytes = {}, 0, 0
         if not self._bulk_on and n_patents >= self.bulk_min_patents:
             self._bulk_on = True
             # on the writer thread: the store's writes so far are done when it starts
@@ -1058,7 +1071,7 @@ class IngestSession:
 
     def _abandon_writes(self) -> None:
         """After an error: drop gathered inserts, wait for the writes already started."""
-        self._gathered, self._gathered_patents = {}, 0
+        self._gathered, self._gathered_patents, self._gathered_bytes = {}, 0, 0
         try:
             self._writer.drain()
         except Exception:  # logged, not hidden: the error being raised is the one to report

@@ -56,6 +56,7 @@ def _session(store: GraphStore, settings: Settings, report: RejectReport, *, pro
         store, report=report, max_field_chars=settings.max_field_chars, sei=sei, chains=chains,
         known_universities=reference.university_names(settings.data_dir),
         chunk_size=chunk_size or DEFAULT_CHUNK_ROWS, workers=settings.ingest_workers, progress=progress,
+        commit_rows=settings.ingest_commit_rows, commit_bytes=settings.ingest_commit_mb << 20,
     )
 
 

@@ -121,6 +121,16 @@ class Settings(BaseSettings):
         description="Processes that parse + normalise a large patent file (each takes every n-th chunk) "
         "while the loading process writes; 0 = parse in the loading process.",
     )
+    ingest_commit_rows: int = Field(
+        default=1_000_000, ge=1,
+        description="New patents gathered before their nodes and relationships are inserted (one COPY "
+        "per table into still-empty tables is the cheapest load).",
+    )
+    ingest_commit_mb: int = Field(
+        default=2048, ge=1,
+        description="... or before their gathered Arrow data reaches this many MB (bounds the memory "
+        "an ingest holds).",
+    )
 
     # --- high-value criteria ------------------------------------------------------------------
     pledge_amount_threshold_wan: float = Field(
