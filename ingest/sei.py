@@ -90,10 +90,17 @@ class SeiClassifier:
     categories: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)  # id -> (name, level, parent)
 
     def __post_init__(self) -> None:
-        self._by_section: dict[str, list[SeiRule]] = {}
+        #: the rules that may include a code, by its (section, class): those with an
+        #: include pattern of that class or of the whole section (in rule order)
+        self._by_class: dict[tuple[str, str | None], list[SeiRule]] = {}
         for r in self.rules:
-            for sec in {p.section for p in r.includes}:
-                self._by_section.setdefault(sec, []).append(r)
+            for key in {(p.section, p.klass) for p in r.includes}:
+                self._by_class.setdefault(key, []).append(r)
+        for (section, klass), rules in self._by_class.items():
+            if klass is not None:
+                whole = self._by_class.get((section, None), [])
+                ids = {id(r) for r in (*rules, *whole)}
+                rules[:] = [r for r in self.rules if id(r) in ids]
         #: IPC code (display form) -> number of the distinct tuple of rules it satisfies
         #: on the IPC side (0: none)
         self._code_rules: dict[str, int] = {}
@@ -130,7 +137,10 @@ class SeiClassifier:
         """The number of the tuple of (sei_code, rule_id, terms) of every rule this code
         satisfies on the IPC side."""
         out = []
-        for r in self._by_section.get(code.section, ()):
+        candidates = self._by_class.get((code.section, code.klass))
+        if candidates is None:
+            candidates = self._by_class.get((code.section, None), ())
+        for r in candidates:
             inc = None
             for p in r.includes:
                 m = p.match(code)
