@@ -25,8 +25,10 @@ parsing overlaps the loader's work. Per chunk the loader then:
    columns: its node, relationship and inventor rows are sliced out of the chunk with
    Arrow operations, and the store *inserts* them (``store.insert_nodes`` /
    ``store.insert_relationships``: no existence look-ups; the embedded store COPYs).
-   Inserts are gathered over chunks and written every ``commit_rows`` new patents
-   (COPY has a fixed cost per call).
+   Inserts are gathered over chunks and written every ``commit_rows`` new patents or
+   ``commit_bytes`` of gathered Arrow data (COPY has a fixed cost per call, and a COPY
+   into a table that already holds rows costs more, above all at the checkpoint: a
+   file of up to 1M new patents is best inserted in one commit).
 2. rows that repeat a patent (stored, written earlier in the run, or repeated in this
    chunk) become :class:`~ingest.records.PatentRecord` s and take the merge path: the
    stored state is fetched, merged, and *upserted*.
