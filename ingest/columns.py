@@ -266,7 +266,9 @@ class ColumnBuilder:
                 if lists is not None:
                     passthrough["inventors"] = lists
                     continue
-            values = first(raw, source)
+                values = None if cells is None else cells.to_pylist()
+            else:
+                values = first(raw, source)
             out[name] = none if values is None else self._cached(name, values, fn, slow)
         for name in ("address", "province_code"):
             values = first(raw, name)
