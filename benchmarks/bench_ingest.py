@@ -17,7 +17,8 @@ then measures:
    identifiers and writing through a background thread (COPY). Printed: patents/s, the
    loading process's wall seconds per stage, CPU seconds of the loading process and of
    the workers (their sum is what the machine spent);
-3. peak RSS of the loading process and of the largest worker;
+3. peak RSS of the loading process and of the largest worker, and the CPU seconds of a
+   fixed pure-Python workload (the machine's state: its speed drifts);
 4. with ``--rerun``: the same file loaded again (every row merges) and the counts compared.
 
 Every generated row is labelled: the file is ``generated_bench_patents.csv`` and the id
@@ -184,6 +185,17 @@ def parse_stage(csv_path: Path) -> None:
           f"(CPU {dcpu:.1f} s = {n / dcpu:,.0f} rows per CPU-second)")
 
 
+def reference_seconds() -> float:
+    """CPU seconds of a fixed pure-Python workload (dict stores, str(), a sort): printed
+    with the results, so that runs on a machine whose speed drifts can be compared."""
+    t = time.process_time()
+    d: dict[int, str] = {}
+    for i in range(3_000_000):
+        d[i & 0xFFFF] = str(i)
+    sorted(d.values())
+    return time.process_time() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="generated rows (default 1,000,000)")
@@ -231,6 +243,9 @@ def main() -> None:
         # 1. parse + normalise only
         if not args.skip_parse_stage:
             parse_stage(csv_path)
+
+        print(f"machine state: reference workload {reference_seconds():.2f} CPU-s "
+              "(higher = slower; this 2-core machine measured ~0.45-0.9)")
 
         # 2. end to end into a fresh embedded store
         settings = Settings(var_dir=tmp / "var")
