@@ -245,7 +245,7 @@ def main() -> None:
             parse_stage(csv_path)
 
         print(f"machine state: reference workload {reference_seconds():.2f} CPU-s "
-              "(higher = slower; this 2-core machine measured ~0.45-0.9)")
+              "(higher = slower: compare runs by it)")
 
         # 2. end to end into a fresh embedded store
         settings = Settings(var_dir=tmp / "var")
