@@ -285,15 +285,13 @@ class ColumnBuilder:
         values = first(raw, "open_licence")
         out["open_licence"] = none if values is None else self._cached("open_licence", values, yes_no, slow)
         for name in _LIST_DEFAULTS:
-            if name in out:
+            if name in passthrough:
+                if slow:  # the row builder's values go into the Python lists
+                    out[name] = list(map(tuple, passthrough[name].to_pylist()))
+            elif name in out:
                 out[name] = [v if v is not None else _NO_CODES for v in out[name]]
             else:
                 out[name] = [_NO_CODES] * n
-        if "inventors" in passthrough:
-            if slow:  # the row builder's values go into the Python lists
-                out["inventors"] = list(map(tuple, passthrough["inventors"].to_pylist()))
-            else:
-                out.pop("inventors", None)
         cols = {name: (list(out[name]) if out[name] is none else out[name]) for name in self.fields
                 if name in out}
         cols["ipc_display"] = ipc_display

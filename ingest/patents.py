@@ -320,9 +320,10 @@ class IngestSession:
     ) -> None:
         """``workers``: processes that parse files of at least ``worker_min_bytes`` (0:
         parse in this process); ``commit_rows`` / ``commit_bytes``: new patents / bytes of
-        their Arrow data gathered before they are inserted; ``bulk_min_patents``: a commit of this many new patents starts the
-        store's bulk-load mode (kept until :meth:`finish`); ``background_writes``: run store writes on a background thread (default:
-        for the embedded store)."""
+        their Arrow data gathered before they are inserted; ``bulk_min_patents``: a commit
+        of this many new patents starts the store's bulk-load mode (kept until
+        :meth:`finish`); ``background_writes``: run store writes on a background thread
+        (default: for the embedded store)."""
         self.store = store
         self.report = report
         self.max_field_chars = max_field_chars

@@ -130,10 +130,8 @@ def normalize_org_name(raw: str) -> str:
 
 
 @lru_cache(maxsize=262144)
-@lru_cache(maxsize=262144)
 def normalize_person_name(raw: str) -> str:
-    """An inventor name: NFKC, whitespace removed between Han characters (cached: a
-    name recurs on many patents)."""
+    """An inventor name: NFKC, whitespace removed between Han characters."""
     s = unicodedata.normalize("NFKC", raw)
     s = _SPACE_NEAR_CJK.sub("", s)
     return _SPACES.sub(" ", s).strip().strip(".,;:")
